@@ -1,0 +1,166 @@
+//! Builds the adapters the configuration selects, once per process (a Lambda cold start or the
+//! local runner's start), and hands them to routers and handlers behind the port traits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bridge_blobs::BlobStore;
+use bridge_blobs::fs::FsBlobs;
+use bridge_blobs::s3::S3Blobs;
+use bridge_core::{Clock, IdGen, RandomIds, SystemClock};
+use bridge_queue::local::LocalQueues;
+use bridge_queue::sqs::SqsQueue;
+use bridge_queue::{Queue, QueueSettings};
+use bridge_store::Table;
+use bridge_store::dynamo::DynamoTable;
+use bridge_store::sqlite::SqliteTable;
+
+use crate::config::{AwsResources, Config, ConfigError, Storage};
+
+/// The queues of the system. Each has a dead-letter queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueName {
+    /// Mailbox sync steps (graph-webhook, subscriptions → sync-batch).
+    Sync,
+    /// E-mails to send (documents-api, directory-api → mailer).
+    Mail,
+    /// Subscription work: renewals and lifecycle reactions (graph-webhook → subscriptions).
+    Subscriptions,
+}
+
+impl QueueName {
+    /// Every queue.
+    pub const ALL: [QueueName; 3] = [QueueName::Sync, QueueName::Mail, QueueName::Subscriptions];
+
+    /// Short name, used for local queue names and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Sync => "sync",
+            QueueName::Mail => "mail",
+            QueueName::Subscriptions => "subscriptions",
+        }
+    }
+
+    /// The environment variable holding its SQS URL.
+    pub fn url_var(self) -> &'static str {
+        match self {
+            QueueName::Sync => "BRIDGE_SYNC_QUEUE_URL",
+            QueueName::Mail => "BRIDGE_MAIL_QUEUE_URL",
+            QueueName::Subscriptions => "BRIDGE_SUBSCRIPTIONS_QUEUE_URL",
+        }
+    }
+
+    /// Local delivery settings; on AWS the template sets the same on the SQS queues.
+    pub fn local_settings(self) -> QueueSettings {
+        QueueSettings { visibility_timeout: Duration::from_secs(30), max_receive_count: 5 }
+    }
+}
+
+/// Why the adapters could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    /// The configuration lacks something an adapter needs.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// An embedded store could not be opened (permissions, disk, corrupt file).
+    #[error("cannot open {what}: {reason}")]
+    Open {
+        /// Which store.
+        what: &'static str,
+        /// The underlying error.
+        reason: String,
+    },
+}
+
+/// The ports, wired to the configured adapters. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Adapters {
+    /// State.
+    pub table: Arc<dyn Table>,
+    /// Document bytes.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Identifiers.
+    pub ids: Arc<dyn IdGen>,
+    queues: Queues,
+}
+
+#[derive(Debug, Clone)]
+enum Queues {
+    Local(LocalQueues),
+    Sqs { client: aws_sdk_sqs::Client, urls: Vec<(QueueName, Option<String>)> },
+}
+
+impl Adapters {
+    /// Builds the adapters for `config`.
+    pub async fn from_config(config: &Config) -> Result<Self, AdapterError> {
+        match &config.storage {
+            Storage::Embedded { data_dir } => Self::embedded(data_dir, Arc::new(SystemClock)),
+            Storage::Aws(res) => Ok(Self::aws(res).await),
+        }
+    }
+
+    /// SQLite + filesystem + SQLite-backed in-process queues under `data_dir`.
+    pub fn embedded(data_dir: &std::path::Path, clock: Arc<dyn Clock>) -> Result<Self, AdapterError> {
+        let open = |what: &'static str| move |e: &dyn std::fmt::Display| AdapterError::Open {
+            what,
+            reason: e.to_string(),
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| open("the data directory")(&e))?;
+        let table = SqliteTable::open(&data_dir.join("state.db")).map_err(|e| open("state.db")(&e))?;
+        let blobs = FsBlobs::new(data_dir.join("blobs")).map_err(|e| open("blobs")(&e))?;
+        let queues = LocalQueues::open(&data_dir.join("queues.db"), Arc::clone(&clock))
+            .map_err(|e| open("queues.db")(&e))?;
+        Ok(Self {
+            table: Arc::new(table),
+            blobs: Arc::new(blobs),
+            clock,
+            ids: Arc::new(RandomIds),
+            queues: Queues::Local(queues),
+        })
+    }
+
+    /// DynamoDB + S3 + SQS, honouring `AWS_ENDPOINT_URL` (moto) when set.
+    pub async fn aws(res: &AwsResources) -> Self {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(ep) = &res.endpoint_url {
+            loader = loader.endpoint_url(ep);
+        }
+        let sdk = loader.load().await;
+        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
+            // moto and other emulators serve buckets by path, not by virtual host.
+            .force_path_style(res.endpoint_url.is_some())
+            .build();
+        Self {
+            table: Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &res.table)),
+            blobs: Arc::new(S3Blobs::new(aws_sdk_s3::Client::from_conf(s3_conf), &res.bucket)),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+            queues: Queues::Sqs {
+                client: aws_sdk_sqs::Client::new(&sdk),
+                urls: vec![
+                    (QueueName::Sync, res.sync_queue_url.clone()),
+                    (QueueName::Mail, res.mail_queue_url.clone()),
+                    (QueueName::Subscriptions, res.subscriptions_queue_url.clone()),
+                ],
+            },
+        }
+    }
+
+    /// The queue `name`. On AWS it fails, naming the variable, when its URL is not configured;
+    /// functions ask for their queues at start so that this surfaces on the cold start.
+    pub fn queue(&self, name: QueueName) -> Result<Arc<dyn Queue>, ConfigError> {
+        match &self.queues {
+            Queues::Local(q) => Ok(q.queue(name.as_str(), name.local_settings())),
+            Queues::Sqs { client, urls } => {
+                let url = urls.iter().find(|(n, _)| *n == name).and_then(|(_, u)| u.clone());
+                let url = url.ok_or(ConfigError::Missing {
+                    var: name.url_var(),
+                    why: "this function sends to or reads from that queue",
+                })?;
+                Ok(Arc::new(SqsQueue::new(client.clone(), url)))
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Lambda glue for SQS-triggered functions: an `SqsEvent` becomes [`Delivery`]s, the shared
+//! [`process_batch`] runs them, and only the failed message ids go back to Lambda
+//! (`ReportBatchItemFailures`), so one bad message never redelivers its whole batch.
+
+use std::sync::Arc;
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use bridge_queue::Delivery;
+use bridge_queue::consumer::{MessageHandler, process_batch};
+
+/// Turns one SQS record into a delivery. Records without an id or receipt handle cannot be
+/// acknowledged individually, so they are `Err` with whatever id they have.
+pub fn delivery_from(msg: &SqsMessage) -> Result<Delivery, String> {
+    let id = msg.message_id.clone().ok_or_else(|| "SQS record without messageId".to_string())?;
+    let receipt = msg.receipt_handle.clone().unwrap_or_default();
+    let receive_count = msg
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1);
+    let dedupe_key = msg.message_attributes.get("dedupe_key").and_then(|a| a.string_value.clone());
+    Ok(Delivery { id, receipt, body: msg.body.clone().unwrap_or_default(), dedupe_key, receive_count })
+}
+
+/// Processes one SQS event and reports the failures.
+pub async fn handle_event(handler: Arc<dyn MessageHandler>, event: SqsEvent) -> SqsBatchResponse {
+    let mut deliveries = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        match delivery_from(record) {
+            Ok(d) => deliveries.push(d),
+            Err(e) => tracing::error!(error = %e, "unusable SQS record"),
+        }
+    }
+    let result = process_batch(handler, deliveries).await;
+    let mut response = SqsBatchResponse::default();
+    for (d, _) in result.failed {
+        let mut f = BatchItemFailure::default();
+        f.item_identifier = d.id;
+        response.batch_item_failures.push(f);
+    }
+    response
+}

@@ -1,0 +1,187 @@
+//! SQLite adapter: the embedded default of `bridge-local`.
+//!
+//! One row per item, attributes as JSON text. Every operation runs in an `IMMEDIATE` transaction,
+//! so conditional writes are atomic also when another process (the operator CLI) opens the same
+//! file. SQLite's default BINARY collation orders sort keys by bytes, exactly like DynamoDB.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Map, Value};
+
+use crate::plan::{self, RawStore};
+use crate::{Condition, Item, Key, Page, Query, StoreError, Table, Update, WriteOp};
+
+/// A table in a SQLite database file (or in memory).
+#[derive(Debug, Clone)]
+pub struct SqliteTable {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteTable {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS items (
+                pk TEXT NOT NULL,
+                sk TEXT NOT NULL,
+                attrs TEXT NOT NULL,
+                PRIMARY KEY (pk, sk)
+            ) WITHOUT ROWID;",
+        )
+        .map_err(backend)?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction on a blocking thread; commits only on success.
+    async fn with_tx<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| backend("sqlite connection lock poisoned"))?;
+            let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let mut raw = Tx(&tx);
+            let out = f(&mut raw)?;
+            tx.commit().map_err(backend)?;
+            Ok(out)
+        })
+        .await
+        .map_err(backend)?
+    }
+}
+
+struct Tx<'a>(&'a rusqlite::Transaction<'a>);
+
+fn decode(pk: String, sk: String, attrs: &str) -> Result<Item, StoreError> {
+    let attrs: Map<String, Value> = serde_json::from_str(attrs).map_err(backend)?;
+    Ok(Item { key: Key { pk, sk }, attrs })
+}
+
+impl RawStore for Tx<'_> {
+    fn load(&mut self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let row: Option<String> = self
+            .0
+            .query_row("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(backend)?;
+        row.map(|a| decode(key.pk.clone(), key.sk.clone(), &a)).transpose()
+    }
+
+    fn save(&mut self, item: &Item) -> Result<(), StoreError> {
+        let attrs = serde_json::to_string(&item.attrs).map_err(backend)?;
+        self.0
+            .execute(
+                "INSERT INTO items (pk, sk, attrs) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs",
+                params![item.key.pk, item.key.sk, attrs],
+            )
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn remove(&mut self, key: &Key) -> Result<(), StoreError> {
+        self.0
+            .execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk])
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn scan(
+        &mut self,
+        pk: &str,
+        prefix: &str,
+        after: Option<&str>,
+        descending: bool,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let sql = if descending {
+            "SELECT sk, attrs FROM items WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2
+               AND (?3 IS NULL OR sk < ?3) ORDER BY sk DESC LIMIT ?4"
+        } else {
+            "SELECT sk, attrs FROM items WHERE pk = ?1 AND sk >= ?2 AND substr(sk, 1, length(?2)) = ?2
+               AND (?3 IS NULL OR sk > ?3) ORDER BY sk ASC LIMIT ?4"
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.0.prepare_cached(sql).map_err(backend)?;
+        let rows = stmt
+            .query_map(params![pk, prefix, after, limit], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(backend)?;
+        let mut items = Vec::new();
+        for row in rows {
+            let (sk, attrs) = row.map_err(backend)?;
+            items.push(decode(pk.to_string(), sk, &attrs)?);
+        }
+        Ok(items)
+    }
+}
+
+#[async_trait]
+impl Table for SqliteTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        key.validate()?;
+        let key = key.clone();
+        self.with_tx(move |tx| tx.load(&key)).await
+    }
+
+    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
+        self.with_tx(move |tx| plan::put(tx, item, condition.as_ref())).await
+    }
+
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        condition: Option<Condition>,
+    ) -> Result<Item, StoreError> {
+        let key = key.clone();
+        self.with_tx(move |tx| plan::update(tx, &key, &update, condition.as_ref())).await
+    }
+
+    async fn delete(
+        &self,
+        key: &Key,
+        condition: Option<Condition>,
+    ) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.with_tx(move |tx| plan::delete(tx, &key, condition.as_ref())).await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.with_tx(move |tx| plan::query(tx, &query)).await
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.with_tx(move |tx| plan::transact(tx, &ops)).await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.with_tx(|tx| tx.0.query_row("SELECT 1", [], |_| Ok(())).map_err(backend)).await
+    }
+}
