@@ -1,1 +1,27 @@
-//! sync-batch
+//! `sync-batch`: one mailbox's sync step: pull delta, push app changes, resolve conflicts, record status.
+//!
+//! The foundation wires the consumer end to end (queue → handler → table) with the
+//! foundation's message kinds; the capability itself arrives with its issue.
+
+use std::sync::Arc;
+
+use bridge_http::Readiness;
+use bridge_platform::messages::FoundationHandler;
+use bridge_platform::{Adapters, ConfigError, QueueName};
+use bridge_queue::consumer::MessageHandler;
+
+/// The function's name: its binary, its health route, its log field.
+pub const NAME: &str = "sync-batch";
+
+/// The queue this function consumes.
+pub const QUEUE: QueueName = QueueName::Sync;
+
+/// The per-message handler.
+pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
+    Ok(Arc::new(FoundationHandler::new(NAME, adapters.table.clone(), adapters.clock.clone())))
+}
+
+/// What this function depends on.
+pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
+    Ok(Readiness::new(NAME).table(adapters.table.clone()).queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
+}

@@ -48,11 +48,17 @@ where
             if let (Some(key), Some("NoSuchKey" | "NotFound")) = (key, se.code()) {
                 return BlobError::NotFound(key.to_string());
             }
-            BlobError::Backend(format!(
-                "S3 {op} failed: {} ({})",
-                se.code().unwrap_or("no error code"),
-                se.message().unwrap_or("no message")
-            ))
+            match se.code() {
+                Some(code) => BlobError::Backend(format!(
+                    "S3 {op} failed: {code} ({})",
+                    se.message().unwrap_or("no message")
+                )),
+                None => BlobError::Backend(format!(
+                    "S3 {op} failed (HTTP {}): {}",
+                    status(&err).map_or_else(|| "?".to_owned(), |s| s.to_string()),
+                    DisplayErrorContext(&err)
+                )),
+            }
         }
         None => BlobError::Backend(format!("S3 {op} failed: {}", DisplayErrorContext(&err))),
     }

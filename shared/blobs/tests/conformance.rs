@@ -6,6 +6,8 @@ use bridge_blobs::s3::S3Blobs;
 use bridge_blobs::{BlobError, BlobStore};
 use futures::StreamExt;
 
+mod moto_shim;
+
 fn fs_store() -> (tempfile::TempDir, FsBlobs) {
     let dir = tempfile::tempdir().unwrap();
     let store = FsBlobs::new(dir.path().join("blobs")).unwrap();
@@ -18,6 +20,7 @@ async fn s3_store() -> Option<(aws_sdk_s3::Client, S3Blobs)> {
     let client = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&cfg)
             .force_path_style(true)
+            .interceptor(moto_shim::CompleteMultipartRootFix)
             .build(),
     );
     let bucket = test_support::unique_name("blobs");

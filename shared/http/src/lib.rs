@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod health;
+pub mod lambda;
 pub mod request;
 
 pub use error::ApiError;

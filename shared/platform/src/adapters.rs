@@ -127,18 +127,23 @@ impl Adapters {
         if let Some(ep) = &res.endpoint_url {
             loader = loader.endpoint_url(ep);
         }
-        let sdk = loader.load().await;
-        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk)
+        Self::aws_with_sdk(res, &loader.load().await)
+    }
+
+    /// DynamoDB + S3 + SQS through an SDK configuration the caller built (tests point it at
+    /// moto with dummy credentials).
+    pub fn aws_with_sdk(res: &AwsResources, sdk: &aws_config::SdkConfig) -> Self {
+        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
             // moto and other emulators serve buckets by path, not by virtual host.
-            .force_path_style(res.endpoint_url.is_some())
+            .force_path_style(res.endpoint_url.is_some() || sdk.endpoint_url().is_some())
             .build();
         Self {
-            table: Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &res.table)),
+            table: Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), &res.table)),
             blobs: Arc::new(S3Blobs::new(aws_sdk_s3::Client::from_conf(s3_conf), &res.bucket)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
             queues: Queues::Sqs {
-                client: aws_sdk_sqs::Client::new(&sdk),
+                client: aws_sdk_sqs::Client::new(sdk),
                 urls: vec![
                     (QueueName::Sync, res.sync_queue_url.clone()),
                     (QueueName::Mail, res.mail_queue_url.clone()),

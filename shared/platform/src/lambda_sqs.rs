@@ -33,10 +33,26 @@ pub async fn handle_event(handler: Arc<dyn MessageHandler>, event: SqsEvent) -> 
     }
     let result = process_batch(handler, deliveries).await;
     let mut response = SqsBatchResponse::default();
-    for (d, _) in result.failed {
+    for id in result.failed_ids() {
         let mut f = BatchItemFailure::default();
-        f.item_identifier = d.id;
+        f.item_identifier = id;
         response.batch_item_failures.push(f);
     }
     response
+}
+
+/// The whole `main` of an SQS-triggered function: configuration, logging, adapters, handler,
+/// Lambda loop with partial batch failures.
+pub async fn run(
+    build: impl FnOnce(&crate::Adapters) -> Result<Arc<dyn MessageHandler>, crate::ConfigError>,
+) -> Result<(), lambda_runtime::Error> {
+    let adapters = crate::start_lambda().await?;
+    let handler = build(&adapters)?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
+            let handler = Arc::clone(&handler);
+            async move { Ok::<_, lambda_runtime::Error>(handle_event(handler, event.payload).await) }
+        },
+    ))
+    .await
 }

@@ -4,7 +4,16 @@
 pub mod adapters;
 pub mod config;
 pub mod lambda_sqs;
+pub mod messages;
 pub mod telemetry;
 
 pub use adapters::{Adapters, AdapterError, QueueName};
 pub use config::{Config, ConfigError, Storage};
+
+/// The cold start shared by every Lambda: configuration from the environment (errors name the
+/// variable), JSON logs to stdout, adapters.
+pub async fn start_lambda() -> Result<Adapters, Box<dyn std::error::Error + Send + Sync>> {
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format, telemetry::LogTarget::Stdout);
+    Ok(Adapters::from_config(&config).await?)
+}

@@ -119,11 +119,17 @@ async fn receive_one(q: &dyn Queue) -> Delivery {
 }
 
 fn assert_invalid_message<T: Debug>(r: Result<T, QueueError>, what: &str) {
-    assert!(matches!(r, Err(QueueError::InvalidMessage(_))), "{what}: expected InvalidMessage, got {r:?}");
+    assert!(
+        matches!(r, Err(QueueError::InvalidMessage(_))),
+        "{what}: expected InvalidMessage, got {r:?}"
+    );
 }
 
 fn assert_invalid_receipt<T: Debug>(r: Result<T, QueueError>, what: &str) {
-    assert!(matches!(r, Err(QueueError::InvalidReceipt)), "{what}: expected InvalidReceipt, got {r:?}");
+    assert!(
+        matches!(r, Err(QueueError::InvalidReceipt)),
+        "{what}: expected InvalidReceipt, got {r:?}"
+    );
 }
 
 async fn send_receive_round_trip(fx: Fixture) {
@@ -154,9 +160,15 @@ async fn ack_removes_for_good(fx: Fixture) {
     send(q, "ack me").await;
     let d = receive_one(q).await;
     ok(q.ack(&d.receipt).await, "ack");
-    ok(q.ack(&d.receipt).await, "a second ack of the same receipt is harmless");
+    ok(
+        q.ack(&d.receipt).await,
+        "a second ack of the same receipt is harmless",
+    );
     fx.pass_visibility().await;
-    assert!(receive_now(q).await.is_empty(), "an acked message never comes back");
+    assert!(
+        receive_now(q).await.is_empty(),
+        "an acked message never comes back"
+    );
     assert_eq!(ok(q.stats().await, "stats"), QueueStats::default());
 }
 
@@ -169,7 +181,10 @@ async fn unacked_message_is_redelivered_after_visibility_timeout(fx: Fixture) {
     assert_eq!(second.id, id, "same message");
     assert_eq!(second.body, "redeliver me");
     assert_eq!(second.receive_count, 2);
-    assert_ne!(second.receipt, first.receipt, "every delivery has its own receipt");
+    assert_ne!(
+        second.receipt, first.receipt,
+        "every delivery has its own receipt"
+    );
     ok(q.ack(&second.receipt).await, "ack with the current receipt");
     fx.pass_visibility().await;
     assert!(receive_now(q).await.is_empty());
@@ -179,9 +194,15 @@ async fn not_redelivered_before_visibility_timeout(fx: Fixture) {
     let q = fx.queue.as_ref();
     send(q, "stay hidden").await;
     receive_one(q).await;
-    assert!(receive_now(q).await.is_empty(), "in flight right after receive");
+    assert!(
+        receive_now(q).await.is_empty(),
+        "in flight right after receive"
+    );
     fx.advance(fx.visibility / 2).await;
-    assert!(receive_now(q).await.is_empty(), "still in flight halfway through the timeout");
+    assert!(
+        receive_now(q).await.is_empty(),
+        "still in flight halfway through the timeout"
+    );
 }
 
 async fn ack_after_timeout_before_redelivery_still_deletes(fx: Fixture) {
@@ -189,7 +210,10 @@ async fn ack_after_timeout_before_redelivery_still_deletes(fx: Fixture) {
     send(q, "late ack").await;
     let d = receive_one(q).await;
     fx.pass_visibility().await;
-    ok(q.ack(&d.receipt).await, "ack after the timeout but before anyone received it again");
+    ok(
+        q.ack(&d.receipt).await,
+        "ack after the timeout but before anyone received it again",
+    );
     assert!(receive_now(q).await.is_empty());
 }
 
@@ -220,7 +244,10 @@ async fn dead_letter_after_max_receive_count(fx: Fixture) {
     let dead = receive_one(fx.dlq.as_ref()).await;
     assert_eq!(dead.id, id, "the dead letter keeps its id");
     assert_eq!(dead.body, "poison");
-    ok(fx.dlq.ack(&dead.receipt).await, "ack on the dead-letter queue");
+    ok(
+        fx.dlq.ack(&dead.receipt).await,
+        "ack on the dead-letter queue",
+    );
     assert_eq!(ok(q.stats().await, "stats"), QueueStats::default());
 }
 
@@ -239,7 +266,9 @@ impl MessageHandler for FailOn {
         if self.panic {
             panic!("conformance handler panics on purpose");
         }
-        Err(HandlerError::Retryable("conformance handler fails on purpose".into()))
+        Err(HandlerError::Retryable(
+            "conformance handler fails on purpose".into(),
+        ))
     }
 }
 
@@ -252,7 +281,11 @@ async fn batch_with_one_failure(fx: &Fixture, panic: bool) {
     let result = process_batch(Arc::new(FailOn { body: "bad", panic }), batch).await;
     assert_eq!(result.succeeded.len(), 2);
     assert_eq!(result.failed_ids(), vec![bad.clone()]);
-    let expected = if panic { FailureKind::Panicked } else { FailureKind::Retryable };
+    let expected = if panic {
+        FailureKind::Panicked
+    } else {
+        FailureKind::Retryable
+    };
     assert_eq!(result.failed[0].kind, expected);
     for d in &result.succeeded {
         ok(q.ack(&d.receipt).await, "ack");
@@ -276,11 +309,20 @@ async fn panicking_handler_fails_only_its_message(fx: Fixture) {
 async fn delay_keeps_message_invisible(fx: Fixture) {
     let q = fx.queue.as_ref();
     let delay = Duration::from_secs(1);
-    let msg = OutgoingMessage { delay, ..OutgoingMessage::new("later") };
+    let msg = OutgoingMessage {
+        delay,
+        ..OutgoingMessage::new("later")
+    };
     let id = ok(q.send(msg).await, "send");
-    assert!(receive_now(q).await.is_empty(), "invisible during the delay");
+    assert!(
+        receive_now(q).await.is_empty(),
+        "invisible during the delay"
+    );
     let stats = ok(q.stats().await, "stats");
-    assert_eq!(stats.visible, 0, "a delayed message is not visible: {stats:?}");
+    assert_eq!(
+        stats.visible, 0,
+        "a delayed message is not visible: {stats:?}"
+    );
     fx.advance(delay + SLACK).await;
     let d = receive_one(q).await;
     assert_eq!(d.id, id);
@@ -291,7 +333,10 @@ async fn invalid_input_is_rejected(fx: Fixture) {
     let q = fx.queue.as_ref();
     assert_invalid_message(q.send(OutgoingMessage::new("")).await, "empty body");
     let limit = 256 * 1024;
-    assert_invalid_message(q.send(OutgoingMessage::new("x".repeat(limit + 1))).await, "body > 256 KiB");
+    assert_invalid_message(
+        q.send(OutgoingMessage::new("x".repeat(limit + 1))).await,
+        "body > 256 KiB",
+    );
     let too_late = OutgoingMessage {
         delay: Duration::from_secs(15 * 60 + 1),
         ..OutgoingMessage::new("x")
@@ -300,7 +345,10 @@ async fn invalid_input_is_rejected(fx: Fixture) {
     assert_invalid_message(q.receive(0, Duration::ZERO).await, "receive max 0");
     assert_invalid_message(q.receive(11, Duration::ZERO).await, "receive max 11");
     assert_invalid_receipt(q.ack("not-a-receipt").await, "ack with an unknown receipt");
-    assert_invalid_receipt(q.release("not-a-receipt", Duration::ZERO).await, "release with an unknown receipt");
+    assert_invalid_receipt(
+        q.release("not-a-receipt", Duration::ZERO).await,
+        "release with an unknown receipt",
+    );
 
     let id = send(q, &"x".repeat(limit)).await;
     let d = receive_one(q).await;
@@ -314,18 +362,42 @@ async fn stats_count_visible_and_in_flight(fx: Fixture) {
     for b in ["a", "b", "c"] {
         send(q, b).await;
     }
-    assert_eq!(ok(q.stats().await, "stats"), QueueStats { visible: 3, in_flight: 0 });
+    assert_eq!(
+        ok(q.stats().await, "stats"),
+        QueueStats {
+            visible: 3,
+            in_flight: 0
+        }
+    );
     let d = receive_one(q).await;
-    assert_eq!(ok(q.stats().await, "stats"), QueueStats { visible: 2, in_flight: 1 });
+    assert_eq!(
+        ok(q.stats().await, "stats"),
+        QueueStats {
+            visible: 2,
+            in_flight: 1
+        }
+    );
     ok(q.ack(&d.receipt).await, "ack");
-    assert_eq!(ok(q.stats().await, "stats"), QueueStats { visible: 2, in_flight: 0 });
+    assert_eq!(
+        ok(q.stats().await, "stats"),
+        QueueStats {
+            visible: 2,
+            in_flight: 0
+        }
+    );
 }
 
 async fn empty_receive_waits_and_returns_nothing(fx: Fixture) {
     let started = Instant::now();
-    let got = ok(fx.queue.receive(10, Duration::from_millis(300)).await, "receive");
+    let got = ok(
+        fx.queue.receive(10, Duration::from_millis(300)).await,
+        "receive",
+    );
     assert!(got.is_empty());
-    assert!(started.elapsed() < Duration::from_secs(5), "a short wait stays short");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a short wait stays short"
+    );
 }
 
 async fn long_poll_returns_message_sent_during_wait(fx: Fixture) {
@@ -337,7 +409,10 @@ async fn long_poll_returns_message_sent_during_wait(fx: Fixture) {
     let got = ok(ok(poll.await, "join"), "receive");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].id, id);
-    assert!(started.elapsed() < Duration::from_secs(4), "the poll returned when the message came");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the poll returned when the message came"
+    );
 }
 
 async fn concurrent_receivers_never_share_a_message(fx: Fixture) {
@@ -371,10 +446,19 @@ async fn concurrent_receivers_never_share_a_message(fx: Fixture) {
     assert_eq!(ids.len(), MESSAGES, "every message was received");
     let mut per_delivery: HashMap<(String, u32), usize> = HashMap::new();
     for d in &all {
-        *per_delivery.entry((d.id.clone(), d.receive_count)).or_default() += 1;
+        *per_delivery
+            .entry((d.id.clone(), d.receive_count))
+            .or_default() += 1;
     }
-    assert!(per_delivery.values().all(|n| *n == 1), "one delivery handed out twice: {all:?}");
+    assert!(
+        per_delivery.values().all(|n| *n == 1),
+        "one delivery handed out twice: {all:?}"
+    );
     if elapsed < fx.visibility {
-        assert_eq!(all.len(), MESSAGES, "no message delivered twice within one visibility window");
+        assert_eq!(
+            all.len(),
+            MESSAGES,
+            "no message delivered twice within one visibility window"
+        );
     }
 }

@@ -90,7 +90,8 @@ pub async fn process_batch(handler: Arc<dyn MessageHandler>, batch: Vec<Delivery
             );
             let handler = Arc::clone(&handler);
             let msg = delivery.clone();
-            let task = tokio::spawn(async move { handler.handle(&msg).await }.instrument(span.clone()));
+            let task =
+                tokio::spawn(async move { handler.handle(&msg).await }.instrument(span.clone()));
             (delivery, span, task)
         })
         .collect();
@@ -101,10 +102,14 @@ pub async fn process_batch(handler: Arc<dyn MessageHandler>, batch: Vec<Delivery
             Ok(Ok(())) => Ok(()),
             Ok(Err(HandlerError::Retryable(e))) => Err((FailureKind::Retryable, e)),
             Ok(Err(HandlerError::Permanent(e))) => Err((FailureKind::Permanent, e)),
-            Err(join) if join.is_panic() => {
-                Err((FailureKind::Panicked, format!("handler panicked: {}", panic_text(join))))
-            }
-            Err(join) => Err((FailureKind::Panicked, format!("handler task failed: {join}"))),
+            Err(join) if join.is_panic() => Err((
+                FailureKind::Panicked,
+                format!("handler panicked: {}", panic_text(join)),
+            )),
+            Err(join) => Err((
+                FailureKind::Panicked,
+                format!("handler task failed: {join}"),
+            )),
         };
         let _entered = span.enter();
         match outcome {
@@ -114,7 +119,11 @@ pub async fn process_batch(handler: Arc<dyn MessageHandler>, batch: Vec<Delivery
             }
             Err((kind, reason)) => {
                 tracing::warn!(?kind, %reason, "message failed; it will be delivered again");
-                result.failed.push(Failure { delivery, kind, reason });
+                result.failed.push(Failure {
+                    delivery,
+                    kind,
+                    reason,
+                });
             }
         }
     }
@@ -191,7 +200,7 @@ pub async fn run_poller(
     while !shutdown.is_cancelled() {
         let pause = match queue.receive(opts.max_messages, opts.wait).await {
             Ok(batch) if batch.is_empty() => {
-                (opts.wait < IDLE_PAUSE).then_some(IDLE_PAUSE - opts.wait)
+                Some(IDLE_PAUSE.saturating_sub(opts.wait)).filter(|p| !p.is_zero())
             }
             Ok(batch) => {
                 let result = process_batch(Arc::clone(&handler), batch).await;
@@ -238,5 +247,9 @@ pub async fn drain_once(
     }
     let result = process_batch(handler, batch).await;
     settle(queue, &result, None).await;
-    Ok(DrainOutcome { received, succeeded: result.succeeded.len(), failed: result.failed.len() })
+    Ok(DrainOutcome {
+        received,
+        succeeded: result.succeeded.len(),
+        failed: result.failed.len(),
+    })
 }

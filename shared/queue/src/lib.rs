@@ -32,7 +32,10 @@ pub struct OutgoingMessage {
 impl OutgoingMessage {
     /// A message with this body, no dedupe key and no delay.
     pub fn new(body: impl Into<String>) -> Self {
-        Self { body: body.into(), ..Self::default() }
+        Self {
+            body: body.into(),
+            ..Self::default()
+        }
     }
 }
 
@@ -72,7 +75,10 @@ pub struct QueueSettings {
 
 impl Default for QueueSettings {
     fn default() -> Self {
-        Self { visibility_timeout: Duration::from_secs(30), max_receive_count: 5 }
+        Self {
+            visibility_timeout: Duration::from_secs(30),
+            max_receive_count: 5,
+        }
     }
 }
 

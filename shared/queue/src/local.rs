@@ -77,7 +77,9 @@ impl Shared {
     /// Locks the connection. A poisoned lock is recovered: a panic can only have happened
     /// inside a transaction, which SQLite rolled back when it was dropped.
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -89,7 +91,9 @@ pub struct LocalQueues {
 
 impl std::fmt::Debug for LocalQueues {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalQueues").field("clock", &self.shared.clock).finish_non_exhaustive()
+        f.debug_struct("LocalQueues")
+            .field("clock", &self.shared.clock)
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,8 +107,9 @@ impl LocalQueues {
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, QueueError> {
         let conn = Connection::open(path).map_err(backend)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(backend)?;
-        let mode: String =
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(backend)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(backend)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "sqlite did not switch the queue database to WAL mode");
         }
@@ -119,7 +124,13 @@ impl LocalQueues {
 
     fn init(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, QueueError> {
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        Ok(Self { shared: Arc::new(Shared { db: Mutex::new(conn), clock, notify: Notify::new() }) })
+        Ok(Self {
+            shared: Arc::new(Shared {
+                db: Mutex::new(conn),
+                clock,
+                notify: Notify::new(),
+            }),
+        })
     }
 
     /// The queue named `name`. Unless `name` itself ends in `-dlq`, its messages move to the
@@ -288,7 +299,14 @@ impl Queue for LocalQueue {
             conn.execute(
                 "INSERT INTO queue_messages (queue, id, body, dedupe_key, sent_at, visible_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![queue, row_id, msg.body, msg.dedupe_key, now, now.saturating_add(delay)],
+                params![
+                    queue,
+                    row_id,
+                    msg.body,
+                    msg.dedupe_key,
+                    now,
+                    now.saturating_add(delay)
+                ],
             )
             .map_err(backend)?;
             Ok(())
@@ -369,7 +387,11 @@ impl Queue for LocalQueue {
                     params![queue, receipt, now.saturating_add(after)],
                 )
                 .map_err(backend)?;
-            if changed == 0 { Err(QueueError::InvalidReceipt) } else { Ok(()) }
+            if changed == 0 {
+                Err(QueueError::InvalidReceipt)
+            } else {
+                Ok(())
+            }
         })
         .await?;
         self.shared.notify.notify_waiters();

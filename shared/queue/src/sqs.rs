@@ -18,7 +18,11 @@ use crate::validate::{self, DEDUPE_ATTRIBUTE};
 use crate::{Delivery, OutgoingMessage, Queue, QueueError, QueueStats};
 
 /// Error codes that mean "this receipt does not (or no longer) designate an in-flight message".
-const RECEIPT_ERRORS: &[&str] = &["ReceiptHandleIsInvalid", "InvalidIdFormat", "MessageNotInflight"];
+const RECEIPT_ERRORS: &[&str] = &[
+    "ReceiptHandleIsInvalid",
+    "InvalidIdFormat",
+    "MessageNotInflight",
+];
 /// Error codes that mean "SQS refuses this message or parameter".
 const INPUT_ERRORS: &[&str] = &["InvalidMessageContents", "InvalidParameterValue"];
 
@@ -32,7 +36,10 @@ pub struct SqsQueue {
 impl SqsQueue {
     /// Wraps an SQS client for the queue at `queue_url`.
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
     }
 
     /// The queue's URL.
@@ -69,7 +76,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let code = err.as_service_error().and_then(ProvideErrorMetadata::code).map(str::to_owned);
+    let code = err
+        .as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        .map(str::to_owned);
     let text = format!("{} failed: {}", op.name(), DisplayErrorContext(&err));
     match (op, code.as_deref()) {
         (Op::Ack | Op::Release, Some(c)) if RECEIPT_ERRORS.contains(&c) => {
@@ -129,7 +139,10 @@ impl Queue for SqsQueue {
             req = req.message_attributes(DEDUPE_ATTRIBUTE, value);
         }
         let out = req.send().await.map_err(|e| map_err(Op::Send, e))?;
-        let id = out.message_id().ok_or_else(|| garbled("MessageId"))?.to_owned();
+        let id = out
+            .message_id()
+            .ok_or_else(|| garbled("MessageId"))?
+            .to_owned();
         tracing::debug!(queue_url = %self.queue_url, message_id = %id, "message sent");
         Ok(id)
     }

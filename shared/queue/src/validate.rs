@@ -28,10 +28,9 @@ pub(crate) fn message(msg: &OutgoingMessage) -> Result<(), QueueError> {
     if msg.body.is_empty() {
         return Err(QueueError::InvalidMessage("the body is empty".into()));
     }
-    let attribute_bytes = msg
-        .dedupe_key
-        .as_ref()
-        .map_or(0, |k| DEDUPE_ATTRIBUTE.len() + DEDUPE_ATTRIBUTE_TYPE.len() + k.len());
+    let attribute_bytes = msg.dedupe_key.as_ref().map_or(0, |k| {
+        DEDUPE_ATTRIBUTE.len() + DEDUPE_ATTRIBUTE_TYPE.len() + k.len()
+    });
     let size = msg.body.len() + attribute_bytes;
     if size > MAX_MESSAGE_BYTES {
         return Err(QueueError::InvalidMessage(format!(

@@ -22,13 +22,21 @@ use tokio_util::sync::CancellationToken;
 const START_MS: i64 = 1_750_000_000_000;
 
 fn settings() -> QueueSettings {
-    QueueSettings { visibility_timeout: Duration::from_secs(30), max_receive_count: 3 }
+    QueueSettings {
+        visibility_timeout: Duration::from_secs(30),
+        max_receive_count: 3,
+    }
 }
 
 fn local_fixture(queues: LocalQueues, clock: ManualClock) -> Fixture {
     let settings = settings();
-    let queue = queues.queue(&format!("q-{}", uuid::Uuid::new_v4().simple()), settings.clone());
-    let dlq = queue.dead_letter_queue().expect("a main queue has a dead-letter queue");
+    let queue = queues.queue(
+        &format!("q-{}", uuid::Uuid::new_v4().simple()),
+        settings.clone(),
+    );
+    let dlq = queue
+        .dead_letter_queue()
+        .expect("a main queue has a dead-letter queue");
     Fixture {
         queue,
         dlq,
@@ -115,7 +123,10 @@ async fn sqs_adapter_conforms_on_moto() {
     };
     let client = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
     run_all(move || sqs_fixture(client.clone()).boxed()).await;
-    eprintln!("SQS conformance suite ran against moto at {}", moto.endpoint);
+    eprintln!(
+        "SQS conformance suite ran against moto at {}",
+        moto.endpoint
+    );
 }
 
 fn open_file(path: &Path, clock: &ManualClock) -> LocalQueues {
@@ -131,7 +142,10 @@ async fn local_file_queue_keeps_messages_across_restart() {
     let (waiting, in_flight) = {
         let queues = open_file(&path, &clock);
         let q = queues.queue("work", settings());
-        let in_flight = q.send(OutgoingMessage::new("in flight")).await.expect("send");
+        let in_flight = q
+            .send(OutgoingMessage::new("in flight"))
+            .await
+            .expect("send");
         let waiting = q
             .send(OutgoingMessage {
                 dedupe_key: Some("k".into()),
@@ -146,24 +160,46 @@ async fn local_file_queue_keeps_messages_across_restart() {
 
     let queues = open_file(&path, &clock);
     let q = queues.queue("work", settings());
-    assert_eq!(q.stats().await.expect("stats"), QueueStats { visible: 1, in_flight: 1 });
+    assert_eq!(
+        q.stats().await.expect("stats"),
+        QueueStats {
+            visible: 1,
+            in_flight: 1
+        }
+    );
     let got = q.receive(10, Duration::ZERO).await.expect("receive");
-    assert_eq!(got.len(), 1, "the in-flight message stays invisible across the restart");
+    assert_eq!(
+        got.len(),
+        1,
+        "the in-flight message stays invisible across the restart"
+    );
     assert_eq!(got[0].id, waiting);
     assert_eq!(got[0].body, "waiting");
     assert_eq!(got[0].dedupe_key.as_deref(), Some("k"));
     assert_eq!(got[0].receive_count, 1);
     clock.advance_ms(30_001);
     let got = q.receive(10, Duration::ZERO).await.expect("receive");
-    let mut seen: Vec<_> = got.iter().map(|d| (d.id.clone(), d.receive_count)).collect();
+    let mut seen: Vec<_> = got
+        .iter()
+        .map(|d| (d.id.clone(), d.receive_count))
+        .collect();
     seen.sort();
     let mut expected = vec![(waiting, 2), (in_flight, 2)];
     expected.sort();
-    assert_eq!(seen, expected, "both come back after their timeout, counts kept");
+    assert_eq!(
+        seen, expected,
+        "both come back after their timeout, counts kept"
+    );
 
     // A second process on the same file sees the same queue.
     let other = open_file(&path, &clock).queue("work", settings());
-    assert_eq!(other.stats().await.expect("stats"), QueueStats { visible: 0, in_flight: 2 });
+    assert_eq!(
+        other.stats().await.expect("stats"),
+        QueueStats {
+            visible: 0,
+            in_flight: 2
+        }
+    );
 }
 
 fn local_queue(visibility_secs: u64, max_receive_count: u32) -> (Arc<LocalQueue>, ManualClock) {
@@ -180,16 +216,36 @@ fn local_queue(visibility_secs: u64, max_receive_count: u32) -> (Arc<LocalQueue>
 async fn local_stale_receipt_is_rejected_and_changes_nothing() {
     let (q, clock) = local_queue(10, 5);
     let id = q.send(OutgoingMessage::new("m")).await.expect("send");
-    let first = q.receive(1, Duration::ZERO).await.expect("receive").remove(0);
+    let first = q
+        .receive(1, Duration::ZERO)
+        .await
+        .expect("receive")
+        .remove(0);
     clock.advance_ms(10_001);
-    let second = q.receive(1, Duration::ZERO).await.expect("receive").remove(0);
+    let second = q
+        .receive(1, Duration::ZERO)
+        .await
+        .expect("receive")
+        .remove(0);
     assert_eq!(second.id, id);
 
     let stale_ack = q.ack(&first.receipt).await;
-    assert!(matches!(stale_ack, Err(QueueError::InvalidReceipt)), "{stale_ack:?}");
+    assert!(
+        matches!(stale_ack, Err(QueueError::InvalidReceipt)),
+        "{stale_ack:?}"
+    );
     let stale_release = q.release(&first.receipt, Duration::ZERO).await;
-    assert!(matches!(stale_release, Err(QueueError::InvalidReceipt)), "{stale_release:?}");
-    assert_eq!(q.stats().await.expect("stats"), QueueStats { visible: 0, in_flight: 1 });
+    assert!(
+        matches!(stale_release, Err(QueueError::InvalidReceipt)),
+        "{stale_release:?}"
+    );
+    assert_eq!(
+        q.stats().await.expect("stats"),
+        QueueStats {
+            visible: 0,
+            in_flight: 1
+        }
+    );
 
     q.ack(&second.receipt).await.expect("current receipt acks");
     assert_eq!(q.stats().await.expect("stats"), QueueStats::default());
@@ -199,18 +255,33 @@ async fn local_stale_receipt_is_rejected_and_changes_nothing() {
 async fn local_dead_letter_queue_is_named_after_its_queue_and_keeps_its_messages() {
     let clock = ManualClock::new(START_MS);
     let queues = LocalQueues::in_memory(Arc::new(clock.clone())).expect("open");
-    let s = QueueSettings { visibility_timeout: Duration::from_secs(1), max_receive_count: 1 };
+    let s = QueueSettings {
+        visibility_timeout: Duration::from_secs(1),
+        max_receive_count: 1,
+    };
     let q = queues.queue("mail", s.clone());
     q.send(OutgoingMessage::new("poison")).await.expect("send");
     q.receive(1, Duration::ZERO).await.expect("receive");
     clock.advance_ms(1_001);
-    assert!(q.receive(1, Duration::ZERO).await.expect("receive").is_empty());
+    assert!(
+        q.receive(1, Duration::ZERO)
+            .await
+            .expect("receive")
+            .is_empty()
+    );
 
     // The same dead-letter queue, opened by name.
     let dlq = queues.queue("mail-dlq", s);
-    assert!(dlq.dead_letter_queue().is_none(), "a dead-letter queue has no dead-letter queue");
+    assert!(
+        dlq.dead_letter_queue().is_none(),
+        "a dead-letter queue has no dead-letter queue"
+    );
     for n in 2..6 {
-        let d = dlq.receive(1, Duration::ZERO).await.expect("receive").remove(0);
+        let d = dlq
+            .receive(1, Duration::ZERO)
+            .await
+            .expect("receive")
+            .remove(0);
         assert_eq!(d.receive_count, n, "the count goes on, the message stays");
         clock.advance_ms(1_001);
     }
@@ -220,7 +291,11 @@ async fn local_dead_letter_queue_is_named_after_its_queue_and_keeps_its_messages
 async fn local_long_poll_sees_messages_the_clock_makes_visible() {
     let (q, clock) = local_queue(30, 5);
     q.send(OutgoingMessage::new("m")).await.expect("send");
-    let d = q.receive(1, Duration::ZERO).await.expect("receive").remove(0);
+    let d = q
+        .receive(1, Duration::ZERO)
+        .await
+        .expect("receive")
+        .remove(0);
     let poller = Arc::clone(&q);
     let poll = tokio::spawn(async move { poller.receive(1, Duration::from_secs(5)).await });
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -238,15 +313,38 @@ async fn local_long_poll_sees_messages_the_clock_makes_visible() {
 async fn local_release_with_delay_and_receive_wait_limits() {
     let (q, clock) = local_queue(30, 5);
     q.send(OutgoingMessage::new("m")).await.expect("send");
-    let d = q.receive(1, Duration::ZERO).await.expect("receive").remove(0);
-    q.release(&d.receipt, Duration::from_secs(5)).await.expect("release");
-    assert_eq!(q.stats().await.expect("stats"), QueueStats { visible: 0, in_flight: 1 });
+    let d = q
+        .receive(1, Duration::ZERO)
+        .await
+        .expect("receive")
+        .remove(0);
+    q.release(&d.receipt, Duration::from_secs(5))
+        .await
+        .expect("release");
+    assert_eq!(
+        q.stats().await.expect("stats"),
+        QueueStats {
+            visible: 0,
+            in_flight: 1
+        }
+    );
     clock.advance_ms(4_999);
-    assert!(q.receive(1, Duration::ZERO).await.expect("receive").is_empty());
+    assert!(
+        q.receive(1, Duration::ZERO)
+            .await
+            .expect("receive")
+            .is_empty()
+    );
     clock.advance_ms(1);
-    assert_eq!(q.receive(1, Duration::ZERO).await.expect("receive").len(), 1);
+    assert_eq!(
+        q.receive(1, Duration::ZERO).await.expect("receive").len(),
+        1
+    );
     let too_long = q.release("x", Duration::from_secs(12 * 3600 + 1)).await;
-    assert!(matches!(too_long, Err(QueueError::InvalidMessage(_))), "{too_long:?}");
+    assert!(
+        matches!(too_long, Err(QueueError::InvalidMessage(_))),
+        "{too_long:?}"
+    );
 }
 
 /// Counts calls; fails messages whose body starts with "fail".
@@ -274,16 +372,46 @@ async fn drain_once_processes_what_is_visible() {
         q.send(OutgoingMessage::new(body)).await.expect("send");
     }
     let handler = Arc::new(Counting::default());
-    let out = drain_once(q.as_ref(), handler.clone()).await.expect("drain");
-    assert_eq!(out, DrainOutcome { received: 3, succeeded: 2, failed: 1 });
-    let out = drain_once(q.as_ref(), handler.clone()).await.expect("drain");
-    assert_eq!(out, DrainOutcome::default(), "the failed one waits for its timeout");
+    let out = drain_once(q.as_ref(), handler.clone())
+        .await
+        .expect("drain");
+    assert_eq!(
+        out,
+        DrainOutcome {
+            received: 3,
+            succeeded: 2,
+            failed: 1
+        }
+    );
+    let out = drain_once(q.as_ref(), handler.clone())
+        .await
+        .expect("drain");
+    assert_eq!(
+        out,
+        DrainOutcome::default(),
+        "the failed one waits for its timeout"
+    );
     clock.advance_ms(30_001);
-    let out = drain_once(q.as_ref(), handler.clone()).await.expect("drain");
-    assert_eq!(out, DrainOutcome { received: 1, succeeded: 0, failed: 1 });
+    let out = drain_once(q.as_ref(), handler.clone())
+        .await
+        .expect("drain");
+    assert_eq!(
+        out,
+        DrainOutcome {
+            received: 1,
+            succeeded: 0,
+            failed: 1
+        }
+    );
     clock.advance_ms(30_001);
-    let out = drain_once(q.as_ref(), handler.clone()).await.expect("drain");
-    assert_eq!(out, DrainOutcome::default(), "dead-lettered after 2 deliveries");
+    let out = drain_once(q.as_ref(), handler.clone())
+        .await
+        .expect("drain");
+    assert_eq!(
+        out,
+        DrainOutcome::default(),
+        "dead-lettered after 2 deliveries"
+    );
     assert_eq!(handler.calls.load(Ordering::SeqCst), 4);
     let dlq = q.dead_letter_queue().expect("dlq");
     assert_eq!(dlq.stats().await.expect("stats").visible, 1);
@@ -312,7 +440,10 @@ async fn poller_processes_retries_and_stops_on_shutdown() {
     let dlq = q.dead_letter_queue().expect("dlq");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while dlq.stats().await.expect("stats").visible == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the failing message never dead-lettered");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the failing message never dead-lettered"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(q.stats().await.expect("stats"), QueueStats::default());

@@ -1,0 +1,124 @@
+//! Queue message envelopes. Every message is JSON with a `kind`; a consumer that meets a kind it
+//! does not know fails the message (it goes to the dead-letter queue after its retries) instead
+//! of dropping it silently.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bridge_core::Clock;
+use bridge_queue::Delivery;
+use bridge_queue::consumer::{HandlerError, MessageHandler};
+use bridge_store::{Condition, Item, Key, StoreError, Table};
+use serde::{Deserialize, Serialize};
+
+/// Messages the foundation knows. Later capabilities add their kinds here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Message {
+    /// An end-to-end probe: the consumer records that it saw it.
+    Ping {
+        /// Caller-chosen id, 1..=64 plain characters.
+        id: String,
+    },
+}
+
+impl Message {
+    /// Parses a message body; unknown kinds and malformed JSON are permanent failures.
+    pub fn parse(body: &str) -> Result<Self, HandlerError> {
+        serde_json::from_str(body).map_err(|e| HandlerError::Permanent(format!("unreadable message: {e}")))
+    }
+
+    /// The JSON body of this message.
+    pub fn to_body(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Partition of system (not tenant) records about pings.
+pub const PING_PK: &str = "SYS#ping";
+
+/// The key under which `part` records ping `id`.
+pub fn ping_key(part: &str, id: &str) -> Key {
+    Key::new(PING_PK, format!("{part}#{id}"))
+}
+
+/// Handles the messages of the foundation for one consumer `part`: records pings, once.
+#[derive(Debug, Clone)]
+pub struct FoundationHandler {
+    part: &'static str,
+    table: Arc<dyn Table>,
+    clock: Arc<dyn Clock>,
+}
+
+impl FoundationHandler {
+    /// A handler for consumer `part`.
+    pub fn new(part: &'static str, table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> Self {
+        Self { part, table, clock }
+    }
+}
+
+#[async_trait]
+impl MessageHandler for FoundationHandler {
+    async fn handle(&self, msg: &Delivery) -> Result<(), HandlerError> {
+        match Message::parse(&msg.body)? {
+            Message::Ping { id } => {
+                let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+                if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
+                    return Err(HandlerError::Permanent("ping id must be 1..=64 plain characters".into()));
+                }
+                let item = Item::new(ping_key(self.part, &id))
+                    .with("message_id", msg.id.clone())
+                    .with("seen_at", self.clock.now_ms());
+                // Idempotent: a redelivered ping finds its record and is done.
+                match self.table.put(item, Some(Condition::NotExists)).await {
+                    Ok(()) => tracing::info!(part = self.part, ping = %id, "ping recorded"),
+                    Err(StoreError::ConditionFailed) => {
+                        tracing::info!(part = self.part, ping = %id, "ping already recorded")
+                    }
+                    Err(e) => return Err(HandlerError::Retryable(e.to_string())),
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bridge_core::ManualClock;
+    use bridge_store::memory::MemoryTable;
+
+    fn delivery(body: &str) -> Delivery {
+        Delivery {
+            id: "m1".into(),
+            receipt: "r1".into(),
+            body: body.into(),
+            dedupe_key: None,
+            receive_count: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn ping_is_recorded_once_even_when_redelivered() {
+        let table = Arc::new(MemoryTable::new());
+        let h = FoundationHandler::new("mailer", table.clone(), Arc::new(ManualClock::new(5)));
+        let body = Message::Ping { id: "p1".into() }.to_body();
+        h.handle(&delivery(&body)).await.unwrap();
+        h.handle(&delivery(&body)).await.unwrap();
+        let item = table.get(&ping_key("mailer", "p1")).await.unwrap().unwrap();
+        assert_eq!(item.get_i64("seen_at"), Some(5));
+    }
+
+    #[tokio::test]
+    async fn unknown_kinds_and_bad_ids_fail_permanently_and_write_nothing() {
+        let table = Arc::new(MemoryTable::new());
+        let h = FoundationHandler::new("sync-batch", table.clone(), Arc::new(ManualClock::new(0)));
+        for body in [r#"{"kind":"explode"}"#, "not json", r#"{"kind":"ping","id":"../x"}"#] {
+            let r = h.handle(&delivery(body)).await;
+            assert!(matches!(r, Err(HandlerError::Permanent(_))), "{body}");
+        }
+        let page = table.query(&bridge_store::Query::partition(PING_PK)).await.unwrap();
+        assert!(page.items.is_empty());
+    }
+}
