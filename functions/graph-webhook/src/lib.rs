@@ -14,7 +14,10 @@ pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
     Ok(Readiness::new(NAME)
         .table(adapters.table.clone())
         .queue(QueueName::Sync.as_str(), adapters.queue(QueueName::Sync)?)
-        .queue(QueueName::Subscriptions.as_str(), adapters.queue(QueueName::Subscriptions)?))
+        .queue(
+            QueueName::Subscriptions.as_str(),
+            adapters.queue(QueueName::Subscriptions)?,
+        ))
 }
 
 /// The function's router.

@@ -18,12 +18,18 @@ pub const QUEUE: QueueName = QueueName::Subscriptions;
 
 /// The per-message handler.
 pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
-    Ok(Arc::new(FoundationHandler::new(NAME, adapters.table.clone(), adapters.clock.clone())))
+    Ok(Arc::new(FoundationHandler::new(
+        NAME,
+        adapters.table.clone(),
+        adapters.clock.clone(),
+    )))
 }
 
 /// What this function depends on.
 pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
-    Ok(Readiness::new(NAME).table(adapters.table.clone()).queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
+    Ok(Readiness::new(NAME)
+        .table(adapters.table.clone())
+        .queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
 }
 
 /// Partition indexing subscriptions by expiry: sort key `EXP#<epoch-ms, 13 digits>#<id>`, so the
@@ -41,7 +47,9 @@ pub async fn due_for_renewal(adapters: &Adapters) -> Result<usize, bridge_store:
     let horizon = adapters.clock.now_ms().saturating_add(RENEW_AHEAD_MS);
     let limit = format!("EXP#{horizon:013}");
     let mut due = 0;
-    let mut query = bridge_store::Query::partition(BY_EXPIRY_PK).prefix("EXP#").limit(100);
+    let mut query = bridge_store::Query::partition(BY_EXPIRY_PK)
+        .prefix("EXP#")
+        .limit(100);
     loop {
         let page = adapters.table.query(&query).await?;
         let before = page.items.iter().filter(|i| i.key.sk < limit).count();

@@ -18,10 +18,16 @@ pub const QUEUE: QueueName = QueueName::Sync;
 
 /// The per-message handler.
 pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
-    Ok(Arc::new(FoundationHandler::new(NAME, adapters.table.clone(), adapters.clock.clone())))
+    Ok(Arc::new(FoundationHandler::new(
+        NAME,
+        adapters.table.clone(),
+        adapters.clock.clone(),
+    )))
 }
 
 /// What this function depends on.
 pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
-    Ok(Readiness::new(NAME).table(adapters.table.clone()).queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
+    Ok(Readiness::new(NAME)
+        .table(adapters.table.clone())
+        .queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
 }

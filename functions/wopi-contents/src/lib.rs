@@ -11,7 +11,9 @@ pub const NAME: &str = "wopi-contents";
 
 /// What this function depends on, checked by its health route.
 pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
-    Ok(Readiness::new(NAME).table(adapters.table.clone()).blobs(adapters.blobs.clone()))
+    Ok(Readiness::new(NAME)
+        .table(adapters.table.clone())
+        .blobs(adapters.blobs.clone()))
 }
 
 /// The function's router.

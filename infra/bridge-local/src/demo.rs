@@ -40,12 +40,24 @@ async fn load(adapters: &Adapters, pointer: &Item) -> Result<Option<Demo>, Store
     let (Some(t), Some(u)) = (pointer.get_str("tenant_id"), pointer.get_str("user_id")) else {
         return Ok(None);
     };
-    let (Ok(t), Ok(u)) = (t.parse(), u.parse()) else { return Ok(None) };
+    let (Ok(t), Ok(u)) = (t.parse(), u.parse()) else {
+        return Ok(None);
+    };
     let (t, u) = (TenantId(t), UserId(u));
-    let tenant = adapters.table.get(&Key::new(tenant_pk(t), TENANT_SK)).await?;
-    let user = adapters.table.get(&Key::new(tenant_pk(t), user_sk(u))).await?;
+    let tenant = adapters
+        .table
+        .get(&Key::new(tenant_pk(t), TENANT_SK))
+        .await?;
+    let user = adapters
+        .table
+        .get(&Key::new(tenant_pk(t), user_sk(u)))
+        .await?;
     match (tenant, user) {
-        (Some(t), Some(u)) => Ok(Some(Demo { tenant: from_item(t)?, user: from_item(u)?, created: false })),
+        (Some(t), Some(u)) => Ok(Some(Demo {
+            tenant: from_item(t)?,
+            user: from_item(u)?,
+            created: false,
+        })),
         _ => Ok(None),
     }
 }
@@ -57,9 +69,14 @@ pub async fn ensure(adapters: &Adapters) -> Result<Demo, StoreError> {
             if let Some(demo) = load(adapters, &p).await? {
                 return Ok(demo);
             }
-            return Err(StoreError::Backend("the demo pointer refers to missing records".into()));
+            return Err(StoreError::Backend(
+                "the demo pointer refers to missing records".into(),
+            ));
         }
-        let tenant = Tenant { id: TenantId(adapters.ids.new_id()), name: "Demo Environment".into() };
+        let tenant = Tenant {
+            id: TenantId(adapters.ids.new_id()),
+            name: "Demo Environment".into(),
+        };
         let user = User {
             id: UserId(adapters.ids.new_id()),
             tenant: tenant.id,
@@ -75,20 +92,34 @@ pub async fn ensure(adapters: &Adapters) -> Result<Demo, StoreError> {
                 condition: Some(Condition::NotExists),
             },
             WriteOp::Put {
-                item: Item { key: Key::new(&pk, TENANT_SK), attrs: to_attrs(&tenant)? },
+                item: Item {
+                    key: Key::new(&pk, TENANT_SK),
+                    attrs: to_attrs(&tenant)?,
+                },
                 condition: Some(Condition::NotExists),
             },
             WriteOp::Put {
-                item: Item { key: Key::new(&pk, user_sk(user.id)), attrs: to_attrs(&user)? },
+                item: Item {
+                    key: Key::new(&pk, user_sk(user.id)),
+                    attrs: to_attrs(&user)?,
+                },
                 condition: Some(Condition::NotExists),
             },
         ];
         match adapters.table.transact(ops).await {
-            Ok(()) => return Ok(Demo { tenant, user, created: true }),
+            Ok(()) => {
+                return Ok(Demo {
+                    tenant,
+                    user,
+                    created: true,
+                });
+            }
             // Another runner created it first: read theirs.
             Err(StoreError::TransactionCanceled { .. }) => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(StoreError::Backend("could not create or read the demo tenant".into()))
+    Err(StoreError::Backend(
+        "could not create or read the demo tenant".into(),
+    ))
 }

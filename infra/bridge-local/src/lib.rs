@@ -72,18 +72,31 @@ impl App {
             .merge(graph_webhook::router(a)?)
             .merge(directory_api::router(a)?);
         let consumers = vec![
-            Consumer { name: sync_batch::NAME, queue: sync_batch::QUEUE, handler: sync_batch::handler(a)? },
-            Consumer { name: mailer::NAME, queue: mailer::QUEUE, handler: mailer::handler(a)? },
+            Consumer {
+                name: sync_batch::NAME,
+                queue: sync_batch::QUEUE,
+                handler: sync_batch::handler(a)?,
+            },
+            Consumer {
+                name: mailer::NAME,
+                queue: mailer::QUEUE,
+                handler: mailer::handler(a)?,
+            },
             Consumer {
                 name: subscriptions::NAME,
                 queue: subscriptions::QUEUE,
                 handler: subscriptions::handler(a)?,
             },
         ];
-        let consumer_parts =
-            [sync_batch::readiness(a)?, mailer::readiness(a)?, subscriptions::readiness(a)?];
+        let consumer_parts = [
+            sync_batch::readiness(a)?,
+            mailer::readiness(a)?,
+            subscriptions::readiness(a)?,
+        ];
         // Consumers have no HTTP route on Lambda; locally they get one, like every other part.
-        let router = consumer_parts.iter().fold(router, |r, p| r.merge(p.clone().route()));
+        let router = consumer_parts
+            .iter()
+            .fold(router, |r, p| r.merge(p.clone().route()));
         let mut parts = vec![
             wopi_files::readiness(a)?,
             wopi_contents::readiness(a)?,
@@ -92,12 +105,19 @@ impl App {
             directory_api::readiness(a)?,
         ];
         parts.extend(consumer_parts);
-        Ok(Self { router, consumers, parts })
+        Ok(Self {
+            router,
+            consumers,
+            parts,
+        })
     }
 
     /// The health route paths of every part, in mount order.
     pub fn health_paths(&self) -> Vec<String> {
-        self.parts.iter().map(|p| format!("/health/{}", p.name())).collect()
+        self.parts
+            .iter()
+            .map(|p| format!("/health/{}", p.name()))
+            .collect()
     }
 }
 
@@ -131,7 +151,9 @@ impl Running {
     pub async fn wait(mut self) -> Result<(), LocalError> {
         let mut first_error = None;
         while let Some(res) = self.tasks.join_next().await {
-            let res = res.map_err(|e| LocalError::Serve(e.to_string())).and_then(|r| r);
+            let res = res
+                .map_err(|e| LocalError::Serve(e.to_string()))
+                .and_then(|r| r);
             if let Err(e) = res {
                 self.shutdown.cancel();
                 first_error.get_or_insert(e);
@@ -153,8 +175,14 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
     let app = App::build(&adapters)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| LocalError::Bind { addr, reason: e.to_string() })?;
-    let addr = listener.local_addr().map_err(|e| LocalError::Bind { addr, reason: e.to_string() })?;
+        .map_err(|e| LocalError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| LocalError::Bind {
+        addr,
+        reason: e.to_string(),
+    })?;
 
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -165,7 +193,10 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
         let queue = adapters.queue(c.queue)?;
         let token = shutdown.clone();
         let handler = c.handler;
-        let opts = PollOptions { wait: Duration::from_millis(500), ..PollOptions::default() };
+        let opts = PollOptions {
+            wait: Duration::from_millis(500),
+            ..PollOptions::default()
+        };
         tasks.spawn(async move {
             run_poller(queue, handler, token, opts).await;
             flag.store(false, Ordering::SeqCst);
@@ -174,7 +205,10 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
     }
 
     let parts = Arc::new(app.parts);
-    let health_paths = parts.iter().map(|p| format!("/health/{}", p.name())).collect();
+    let health_paths = parts
+        .iter()
+        .map(|p| format!("/health/{}", p.name()))
+        .collect();
     let healthz = {
         let parts = Arc::clone(&parts);
         let alive = Arc::new(alive);
@@ -188,7 +222,14 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
             .await
             .map_err(|e| LocalError::Serve(e.to_string()))
     });
-    Ok(Running { addr, demo, health_paths, adapters, shutdown, tasks })
+    Ok(Running {
+        addr,
+        demo,
+        health_paths,
+        adapters,
+        shutdown,
+        tasks,
+    })
 }
 
 /// `GET /healthz`: 200 when every mounted part's dependencies answer and every consumer runs.
@@ -209,10 +250,17 @@ async fn healthz(
         .map(|(name, flag)| {
             let running = flag.load(Ordering::SeqCst);
             ok &= running;
-            (name.to_string(), json!(if running { "running" } else { "stopped" }))
+            (
+                name.to_string(),
+                json!(if running { "running" } else { "stopped" }),
+            )
         })
         .collect();
-    let status = if ok { http::StatusCode::OK } else { http::StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        http::StatusCode::OK
+    } else {
+        http::StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({ "status": if ok { "ok" } else { "unavailable" }, "parts": reports, "consumers": consumers });
     (status, axum::Json(body)).into_response()
 }

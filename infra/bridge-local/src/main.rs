@@ -46,7 +46,9 @@ async fn main() -> ExitCode {
         }
     };
     if args.storage == StorageChoice::Embedded {
-        config.storage = Storage::Embedded { data_dir: args.data_dir.clone() };
+        config.storage = Storage::Embedded {
+            data_dir: args.data_dir.clone(),
+        };
     }
     telemetry::init(config.log_format, LogTarget::Stderr);
 
@@ -65,7 +67,11 @@ async fn main() -> ExitCode {
             let _ = writeln!(out, "  storage: embedded, in {}", data_dir.display());
         }
         Storage::Aws(r) => {
-            let _ = writeln!(out, "  storage: aws (table {}, bucket {})", r.table, r.bucket);
+            let _ = writeln!(
+                out,
+                "  storage: aws (table {}, bucket {})",
+                r.table, r.bucket
+            );
         }
     }
     let d = &running.demo;

@@ -41,16 +41,25 @@ fn start(data_dir: &Path) -> Runner {
     });
     let mut lines = Vec::new();
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("bridge-local announced itself");
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("bridge-local announced itself");
         lines.push(line.clone());
         if let Some(addr) = line.strip_prefix("listening on ") {
-            return Runner { child, base: addr.to_string(), lines };
+            return Runner {
+                child,
+                base: addr.to_string(),
+                lines,
+            };
         }
     }
 }
 
 fn sigterm(child: &Child) {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
 }
 
@@ -60,13 +69,20 @@ fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
         if let Some(s) = child.try_wait().expect("try_wait") {
             return s;
         }
-        assert!(start.elapsed() < limit, "bridge-local did not stop within {limit:?}");
+        assert!(
+            start.elapsed() < limit,
+            "bridge-local did not stop within {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn demo_tenant_line(lines: &[String]) -> String {
-    lines.iter().find(|l| l.trim_start().starts_with("demo tenant:")).cloned().expect("demo tenant line")
+    lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("demo tenant:"))
+        .cloned()
+        .expect("demo tenant line")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +91,11 @@ async fn starts_answers_health_everywhere_stops_on_sigterm_and_keeps_its_data() 
     let http = reqwest::Client::new();
 
     let mut first = start(dir.path());
-    assert!(demo_tenant_line(&first.lines).contains("created now"), "{:?}", first.lines);
+    assert!(
+        demo_tenant_line(&first.lines).contains("created now"),
+        "{:?}",
+        first.lines
+    );
     let base = first.base.clone();
     assert!(base.starts_with("http://127.0.0.1:"));
 
@@ -88,18 +108,35 @@ async fn starts_answers_health_everywhere_stops_on_sigterm_and_keeps_its_data() 
         assert_eq!(body["consumers"][c], "running", "{body}");
     }
 
-    let health_urls: Vec<String> =
-        first.lines.iter().map(|l| l.trim().to_string()).filter(|l| l.contains("/health/")).collect();
-    assert_eq!(health_urls.len(), 8, "every part's health URL is printed: {:?}", first.lines);
+    let health_urls: Vec<String> = first
+        .lines
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| l.contains("/health/"))
+        .collect();
+    assert_eq!(
+        health_urls.len(),
+        8,
+        "every part's health URL is printed: {:?}",
+        first.lines
+    );
     for url in &health_urls {
         let r = http.get(url).send().await.unwrap();
         assert_eq!(r.status(), 200, "{url}");
         let report: serde_json::Value = r.json().await.unwrap();
         assert_eq!(report["status"], "ok", "{url}: {report}");
-        assert!(report["checks"].as_object().is_some_and(|c| !c.is_empty()), "{report}");
+        assert!(
+            report["checks"].as_object().is_some_and(|c| !c.is_empty()),
+            "{report}"
+        );
     }
 
-    let r = http.get(format!("{base}/no/such/route")).header("x-request-id", "probe-1").send().await.unwrap();
+    let r = http
+        .get(format!("{base}/no/such/route"))
+        .header("x-request-id", "probe-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["x-request-id"], "probe-1");
     let body: serde_json::Value = r.json().await.unwrap();
@@ -111,10 +148,24 @@ async fn starts_answers_health_everywhere_stops_on_sigterm_and_keeps_its_data() 
     assert!(status.success(), "clean exit on SIGTERM, got {status}");
 
     let second = start(dir.path());
-    let (a, b) = (demo_tenant_line(&first.lines), demo_tenant_line(&second.lines));
-    assert!(!b.contains("created now"), "restart must reuse the demo tenant: {b}");
-    assert_eq!(a.replace(", created now", ""), b, "same demo tenant after restart");
-    let r = http.get(format!("{}/healthz", second.base)).send().await.unwrap();
+    let (a, b) = (
+        demo_tenant_line(&first.lines),
+        demo_tenant_line(&second.lines),
+    );
+    assert!(
+        !b.contains("created now"),
+        "restart must reuse the demo tenant: {b}"
+    );
+    assert_eq!(
+        a.replace(", created now", ""),
+        b,
+        "same demo tenant after restart"
+    );
+    let r = http
+        .get(format!("{}/healthz", second.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 

@@ -96,12 +96,12 @@ pub fn generated(
             if failed {
                 return None;
             }
-            if let Some(limit) = fail_after {
-                if at >= limit {
-                    let err =
-                        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client hung up");
-                    return Some((Err(err), (at, index, true)));
-                }
+            if let Some(limit) = fail_after
+                && at >= limit
+            {
+                let err =
+                    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client hung up");
+                return Some((Err(err), (at, index, true)));
             }
             if at >= total {
                 return None;

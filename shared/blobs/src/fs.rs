@@ -31,6 +31,15 @@ pub const READ_CHUNK: usize = 64 * 1024;
 const DATA_SUFFIX: &str = "~";
 const META_SUFFIX: &str = "~.json";
 
+/// Longest key segment this adapter stores: file names are limited to 255 bytes on common
+/// filesystems, and the sidecar adds [`META_SUFFIX`].
+pub const MAX_SEGMENT_LEN: usize = 255 - META_SUFFIX.len();
+
+/// Whether every segment of `key` fits in a file name; longer keys cannot exist here.
+fn fits(key: &BlobKey) -> bool {
+    key.segments().all(|seg| seg.len() <= MAX_SEGMENT_LEN)
+}
+
 /// Blob store on a local directory.
 #[derive(Debug, Clone)]
 pub struct FsBlobs {
@@ -145,6 +154,9 @@ impl FsBlobs {
 
     /// Opens the data file, mapping a missing file to `NotFound`.
     async fn open_data(&self, key: &BlobKey) -> Result<(tokio::fs::File, FileId), BlobError> {
+        if !fits(key) {
+            return Err(BlobError::NotFound(key.to_string()));
+        }
         let file = match tokio::fs::File::open(self.data_path(key)).await {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -170,13 +182,13 @@ impl FsBlobs {
         file: &mut tokio::fs::File,
         id: FileId,
     ) -> Result<BlobMeta, BlobError> {
-        if let Some(s) = self.read_sidecar(key).await {
-            if id.matches(&s) {
-                return Ok(BlobMeta {
-                    size: s.size,
-                    sha256: s.sha256,
-                });
-            }
+        if let Some(s) = self.read_sidecar(key).await
+            && id.matches(&s)
+        {
+            return Ok(BlobMeta {
+                size: s.size,
+                sha256: s.sha256,
+            });
         }
         tracing::warn!(key = %key, "blob sidecar missing or stale; recomputing");
         let meta = hash_file(file).await?;
@@ -272,6 +284,11 @@ impl BlobStore for FsBlobs {
         mut body: ByteStream,
         max_size: Option<u64>,
     ) -> Result<BlobMeta, BlobError> {
+        if !fits(key) {
+            return Err(BlobError::InvalidKey(format!(
+                "the filesystem store takes key segments of at most {MAX_SEGMENT_LEN} bytes"
+            )));
+        }
         let tmp = self.temp_path();
         // Declared before the file so the file is closed before the guard removes it.
         let mut guard = TempGuard {
@@ -285,10 +302,10 @@ impl BlobStore for FsBlobs {
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(BlobError::Body)?;
             size += chunk.len() as u64;
-            if let Some(limit) = max_size {
-                if size > limit {
-                    return Err(BlobError::TooLarge { limit });
-                }
+            if let Some(limit) = max_size
+                && size > limit
+            {
+                return Err(BlobError::TooLarge { limit });
             }
             hasher.update(&chunk);
             file.write_all(&chunk)
@@ -335,6 +352,9 @@ impl BlobStore for FsBlobs {
 
     #[tracing::instrument(skip_all, fields(key = %key))]
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
+        if !fits(key) {
+            return Ok(());
+        }
         // Data first: once it is gone the blob is gone; a leftover sidecar is ignored.
         for path in [self.data_path(key), self.meta_path(key)] {
             match tokio::fs::remove_file(&path).await {
@@ -379,5 +399,23 @@ mod tests {
         assert_eq!(s.data_path(&a), PathBuf::from("/r/objects/a~"));
         assert_eq!(s.data_path(&ab), PathBuf::from("/r/objects/a/b~"));
         assert_eq!(s.meta_path(&ab), PathBuf::from("/r/meta/a/b~.json"));
+    }
+
+    #[tokio::test]
+    async fn overlong_segments_are_refused_up_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsBlobs::new(dir.path()).unwrap();
+        let key = BlobKey::parse(&format!("t/{}", "x".repeat(MAX_SEGMENT_LEN + 1))).unwrap();
+        let body: ByteStream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from("x"))]));
+        assert!(matches!(
+            s.put(&key, body, None).await,
+            Err(BlobError::InvalidKey(_))
+        ));
+        assert!(matches!(s.head(&key).await, Err(BlobError::NotFound(_))));
+        assert!(s.delete(&key).await.is_ok());
+        let ok = BlobKey::parse(&format!("t/{}", "x".repeat(MAX_SEGMENT_LEN))).unwrap();
+        let body: ByteStream = Box::pin(futures::stream::iter([Ok(bytes::Bytes::from("x"))]));
+        assert_eq!(s.put(&ok, body, None).await.unwrap().size, 1);
+        assert_eq!(s.head(&ok).await.unwrap().size, 1);
     }
 }

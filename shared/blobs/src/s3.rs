@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream as S3Body;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, MetadataDirective};
 use bytes::{Bytes, BytesMut};
@@ -34,34 +34,44 @@ pub struct S3Blobs {
     bucket: String,
 }
 
-/// Why an S3 call failed, as a `BlobError`: `NotFound` for 404s, otherwise `Backend` with the
-/// operation and S3 error code (never any content).
+/// Why an S3 call failed, as a `BlobError`: `NotFound` for a missing object, otherwise `Backend`
+/// with the operation, HTTP status and S3 error code. Only error messages go in, never a raw
+/// response (whose body or headers we do not control).
 fn map_err<E>(op: &str, key: Option<&BlobKey>, err: SdkError<E, HttpResponse>) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    if let (Some(key), Some(404)) = (key, status(&err)) {
+    let http = status(&err);
+    let code = err.code();
+    if let Some(key) = key
+        && code != Some("NoSuchBucket")
+        && (http == Some(404) || matches!(code, Some("NoSuchKey" | "NotFound")))
+    {
         return BlobError::NotFound(key.to_string());
     }
-    match err.as_service_error() {
-        Some(se) => {
-            if let (Some(key), Some("NoSuchKey" | "NotFound")) = (key, se.code()) {
-                return BlobError::NotFound(key.to_string());
-            }
-            match se.code() {
-                Some(code) => BlobError::Backend(format!(
-                    "S3 {op} failed: {code} ({})",
-                    se.message().unwrap_or("no message")
-                )),
-                None => BlobError::Backend(format!(
-                    "S3 {op} failed (HTTP {}): {}",
-                    status(&err).map_or_else(|| "?".to_owned(), |s| s.to_string()),
-                    DisplayErrorContext(&err)
-                )),
-            }
+    let http = http.map_or_else(|| "no HTTP status".to_owned(), |s| format!("HTTP {s}"));
+    match (err.as_service_error(), code) {
+        (Some(_), Some(code)) => BlobError::Backend(format!(
+            "S3 {op} failed ({http}): {code}: {}",
+            err.message().unwrap_or("no message")
+        )),
+        (Some(se), None) => {
+            BlobError::Backend(format!("S3 {op} failed ({http}): {}", error_chain(se)))
         }
-        None => BlobError::Backend(format!("S3 {op} failed: {}", DisplayErrorContext(&err))),
+        (None, _) => BlobError::Backend(format!("S3 {op} failed ({http}): {}", error_chain(&err))),
     }
+}
+
+/// `err: source: source…`, from `Display` only (the SDK's `Debug` includes the raw response).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        next = e.source();
+    }
+    out
 }
 
 fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
@@ -116,10 +126,10 @@ async fn fill(
             Some(Err(e)) => return Err(BlobError::Body(e)),
             Some(Ok(chunk)) => {
                 *total += chunk.len() as u64;
-                if let Some(limit) = max_size {
-                    if *total > limit {
-                        return Err(BlobError::TooLarge { limit });
-                    }
+                if let Some(limit) = max_size
+                    && *total > limit
+                {
+                    return Err(BlobError::TooLarge { limit });
                 }
                 hasher.update(&chunk);
                 buf.extend_from_slice(&chunk);
@@ -151,12 +161,12 @@ impl AbortGuard {
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
-        if let Some(id) = self.upload_id.take() {
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                let (client, bucket, key) =
-                    (self.client.clone(), self.bucket.clone(), self.key.clone());
-                rt.spawn(async move { abort_upload(&client, &bucket, &key, &id).await });
-            }
+        if let Some(id) = self.upload_id.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let (client, bucket, key) =
+                (self.client.clone(), self.bucket.clone(), self.key.clone());
+            rt.spawn(async move { abort_upload(&client, &bucket, &key, &id).await });
         }
     }
 }
@@ -213,7 +223,8 @@ impl S3Blobs {
         Ok(())
     }
 
-    /// Uploads `first` and the rest of `body` as a multipart upload. Aborts on any failure.
+    /// Uploads `buf` (the first part and a little more) and the rest of `body` as a multipart
+    /// upload, one part in memory at a time. Aborts the upload on any failure.
     async fn put_multipart(
         &self,
         key: &BlobKey,
@@ -444,6 +455,58 @@ impl BlobStore for S3Blobs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_sdk_s3::error::ErrorMetadata;
+    use aws_sdk_s3::operation::get_object::GetObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+    use aws_sdk_s3::types::error::NoSuchKey;
+
+    fn sdk_err(status: u16, e: GetObjectError) -> SdkError<GetObjectError, HttpResponse> {
+        let status = aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap();
+        let raw = HttpResponse::new(status, SdkBody::from("SECRET-BODY-BYTES"));
+        SdkError::service_error(e, raw)
+    }
+
+    fn generic(code: Option<&str>) -> GetObjectError {
+        let mut m = ErrorMetadata::builder().message("msg");
+        if let Some(c) = code {
+            m = m.code(c);
+        }
+        GetObjectError::generic(m.build())
+    }
+
+    #[test]
+    fn missing_objects_map_to_not_found() {
+        let k = BlobKey::parse("a/b").unwrap();
+        let e = sdk_err(404, GetObjectError::NoSuchKey(NoSuchKey::builder().build()));
+        assert!(matches!(map_err("GetObject", Some(&k), e), BlobError::NotFound(s) if s == "a/b"));
+        // HeadObject's 404 has no body, hence no code.
+        let e = sdk_err(404, generic(None));
+        assert!(matches!(
+            map_err("HeadObject", Some(&k), e),
+            BlobError::NotFound(_)
+        ));
+    }
+
+    #[test]
+    fn other_errors_are_backend_with_code_but_no_raw_response() {
+        let k = BlobKey::parse("a/b").unwrap();
+        let cases = [
+            (404, Some("NoSuchBucket"), "NoSuchBucket"),
+            (500, Some("InternalError"), "HTTP 500"),
+            (403, Some("AccessDenied"), "AccessDenied"),
+            (200, None, "HTTP 200"),
+        ];
+        for (status, code, want) in cases {
+            match map_err("GetObject", Some(&k), sdk_err(status, generic(code))) {
+                BlobError::Backend(msg) => {
+                    assert!(msg.contains(want) && msg.contains("GetObject"), "{msg}");
+                    assert!(!msg.contains("SECRET"), "raw response leaked: {msg}");
+                }
+                other => panic!("expected Backend for {status} {code:?}, got {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn copy_source_is_percent_encoded() {

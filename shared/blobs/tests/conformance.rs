@@ -1,5 +1,8 @@
 //! Runs the one conformance suite against both adapters, plus adapter-specific checks.
 
+// Test code: a failed setup step should panic right where it happens.
+#![allow(clippy::unwrap_used)]
+
 use bridge_blobs::conformance::{self, generated, unique_key};
 use bridge_blobs::fs::{FsBlobs, READ_CHUNK};
 use bridge_blobs::s3::S3Blobs;

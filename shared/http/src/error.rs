@@ -34,7 +34,11 @@ struct Body<'a> {
 impl ApiError {
     /// Any status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400: the request is malformed.
@@ -75,13 +79,21 @@ impl ApiError {
     /// 500 with the cause logged, not returned.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.code, message: &self.message, request_id: current_request_id() };
+        let body = Body {
+            error: self.code,
+            message: &self.message,
+            request_id: current_request_id(),
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -109,7 +121,9 @@ impl From<BlobError> for ApiError {
             BlobError::TooLarge { limit } => {
                 ApiError::too_large(format!("the body exceeds the limit of {limit} bytes"))
             }
-            BlobError::Body(err) => ApiError::bad_request(format!("reading the request body failed: {err}")),
+            BlobError::Body(err) => {
+                ApiError::bad_request(format!("reading the request body failed: {err}"))
+            }
             BlobError::InvalidKey(m) => ApiError::internal(&format!("invalid blob key: {m}")),
             BlobError::Backend(m) => {
                 tracing::error!(error = %m, "blob backend error");

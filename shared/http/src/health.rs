@@ -46,7 +46,10 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 impl Readiness {
     /// A part named `name` with no dependencies yet.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 
     /// The part's name.
@@ -91,10 +94,17 @@ impl Readiness {
             checks.insert("blobs".into(), timed(b.ready()).await);
         }
         for (name, q) in &self.queues {
-            checks.insert(format!("queue:{name}"), timed(async { q.stats().await.map(|_| ()) }).await);
+            checks.insert(
+                format!("queue:{name}"),
+                timed(async { q.stats().await.map(|_| ()) }).await,
+            );
         }
         let ok = checks.values().all(|v| v == "ok");
-        HealthReport { status: if ok { "ok" } else { "unavailable" }, part: self.name.clone(), checks }
+        HealthReport {
+            status: if ok { "ok" } else { "unavailable" },
+            part: self.name.clone(),
+            checks,
+        }
     }
 
     /// The health answer: 200 with the report, or 503 when a dependency fails.
@@ -103,7 +113,11 @@ impl Readiness {
         if !report.ok() {
             tracing::warn!(part = %report.part, checks = ?report.checks, "health check failed");
         }
-        let status = if report.ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+        let status = if report.ok() {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
         (status, Json(report)).into_response()
     }
 

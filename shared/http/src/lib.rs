@@ -17,7 +17,11 @@ pub fn finish(router: Router) -> Router {
     router
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed")
+            ApiError::new(
+                http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed",
+            )
         })
         .layer(axum::middleware::from_fn(request::request_context))
 }

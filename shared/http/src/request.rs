@@ -21,7 +21,9 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The id of the request being served, or `-` outside a request.
 pub fn current_request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".into())
 }
 
 /// Records the tenant on the current request span.
@@ -38,11 +40,17 @@ pub fn record_operation(operation: &str) {
 fn well_formed(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 fn pick_request_id(req: &Request) -> String {
-    if let Some(id) = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(id) = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         if well_formed(id) {
             return id.to_string();
         }

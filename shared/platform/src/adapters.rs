@@ -52,7 +52,10 @@ impl QueueName {
 
     /// Local delivery settings; on AWS the template sets the same on the SQS queues.
     pub fn local_settings(self) -> QueueSettings {
-        QueueSettings { visibility_timeout: Duration::from_secs(30), max_receive_count: 5 }
+        QueueSettings {
+            visibility_timeout: Duration::from_secs(30),
+            max_receive_count: 5,
+        }
     }
 }
 
@@ -89,7 +92,10 @@ pub struct Adapters {
 #[derive(Debug, Clone)]
 enum Queues {
     Local(LocalQueues),
-    Sqs { client: aws_sdk_sqs::Client, urls: Vec<(QueueName, Option<String>)> },
+    Sqs {
+        client: aws_sdk_sqs::Client,
+        urls: Vec<(QueueName, Option<String>)>,
+    },
 }
 
 impl Adapters {
@@ -102,13 +108,19 @@ impl Adapters {
     }
 
     /// SQLite + filesystem + SQLite-backed in-process queues under `data_dir`.
-    pub fn embedded(data_dir: &std::path::Path, clock: Arc<dyn Clock>) -> Result<Self, AdapterError> {
-        let open = |what: &'static str| move |e: &dyn std::fmt::Display| AdapterError::Open {
-            what,
-            reason: e.to_string(),
+    pub fn embedded(
+        data_dir: &std::path::Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AdapterError> {
+        let open = |what: &'static str| {
+            move |e: &dyn std::fmt::Display| AdapterError::Open {
+                what,
+                reason: e.to_string(),
+            }
         };
         std::fs::create_dir_all(data_dir).map_err(|e| open("the data directory")(&e))?;
-        let table = SqliteTable::open(&data_dir.join("state.db")).map_err(|e| open("state.db")(&e))?;
+        let table =
+            SqliteTable::open(&data_dir.join("state.db")).map_err(|e| open("state.db")(&e))?;
         let blobs = FsBlobs::new(data_dir.join("blobs")).map_err(|e| open("blobs")(&e))?;
         let queues = LocalQueues::open(&data_dir.join("queues.db"), Arc::clone(&clock))
             .map_err(|e| open("queues.db")(&e))?;
@@ -138,8 +150,14 @@ impl Adapters {
             .force_path_style(res.endpoint_url.is_some() || sdk.endpoint_url().is_some())
             .build();
         Self {
-            table: Arc::new(DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), &res.table)),
-            blobs: Arc::new(S3Blobs::new(aws_sdk_s3::Client::from_conf(s3_conf), &res.bucket)),
+            table: Arc::new(DynamoTable::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                &res.table,
+            )),
+            blobs: Arc::new(S3Blobs::new(
+                aws_sdk_s3::Client::from_conf(s3_conf),
+                &res.bucket,
+            )),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
             queues: Queues::Sqs {
@@ -147,7 +165,10 @@ impl Adapters {
                 urls: vec![
                     (QueueName::Sync, res.sync_queue_url.clone()),
                     (QueueName::Mail, res.mail_queue_url.clone()),
-                    (QueueName::Subscriptions, res.subscriptions_queue_url.clone()),
+                    (
+                        QueueName::Subscriptions,
+                        res.subscriptions_queue_url.clone(),
+                    ),
                 ],
             },
         }
@@ -159,7 +180,10 @@ impl Adapters {
         match &self.queues {
             Queues::Local(q) => Ok(q.queue(name.as_str(), name.local_settings())),
             Queues::Sqs { client, urls } => {
-                let url = urls.iter().find(|(n, _)| *n == name).and_then(|(_, u)| u.clone());
+                let url = urls
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, u)| u.clone());
                 let url = url.ok_or(ConfigError::Missing {
                     var: name.url_var(),
                     why: "this function sends to or reads from that queue",

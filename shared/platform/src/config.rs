@@ -91,7 +91,10 @@ impl fmt::Debug for Config {
             .field("storage", &self.storage)
             .field("stage", &self.stage)
             .field("public_url", &self.public_url)
-            .field("signing_key", &self.signing_key.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "signing_key",
+                &self.signing_key.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("graph", &self.graph)
             .field("log_format", &self.log_format)
             .finish()
@@ -130,10 +133,16 @@ impl Config {
 
     /// Loads from any variable source (tests pass a map). Empty values count as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let var = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let storage = match var("BRIDGE_STORAGE").as_deref().unwrap_or("embedded") {
             "embedded" => Storage::Embedded {
-                data_dir: var("BRIDGE_DATA_DIR").unwrap_or_else(|| ".bridge-data".into()).into(),
+                data_dir: var("BRIDGE_DATA_DIR")
+                    .unwrap_or_else(|| ".bridge-data".into())
+                    .into(),
             },
             "aws" => {
                 let endpoint_url = var("AWS_ENDPOINT_URL");
@@ -242,7 +251,10 @@ fn check_url(var: &'static str, v: &str) -> Result<(), ConfigError> {
     if ok {
         Ok(())
     } else {
-        Err(ConfigError::Invalid { var, reason: "expected an http(s) URL".into() })
+        Err(ConfigError::Invalid {
+            var,
+            reason: "expected an http(s) URL".into(),
+        })
     }
 }
 
@@ -252,8 +264,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -262,7 +276,12 @@ mod tests {
     #[test]
     fn defaults_to_embedded_storage_in_dot_bridge_data() {
         let c = load(&[]).unwrap();
-        assert_eq!(c.storage, Storage::Embedded { data_dir: ".bridge-data".into() });
+        assert_eq!(
+            c.storage,
+            Storage::Embedded {
+                data_dir: ".bridge-data".into()
+            }
+        );
         assert_eq!(c.stage, "local");
         assert!(c.graph.is_none());
     }
@@ -270,13 +289,35 @@ mod tests {
     #[test]
     fn aws_storage_names_each_missing_variable() {
         let e = load(&[("BRIDGE_STORAGE", "aws")]).unwrap_err();
-        assert!(matches!(e, ConfigError::Missing { var: "BRIDGE_TABLE", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_TABLE",
+                ..
+            }
+        ));
         assert!(e.to_string().contains("BRIDGE_TABLE"));
         let e = load(&[("BRIDGE_STORAGE", "aws"), ("BRIDGE_TABLE", "t")]).unwrap_err();
-        assert!(matches!(e, ConfigError::Missing { var: "BRIDGE_BUCKET", .. }));
-        let e = load(&[("BRIDGE_STORAGE", "aws"), ("BRIDGE_TABLE", "t"), ("BRIDGE_BUCKET", "b")])
-            .unwrap_err();
-        assert!(matches!(e, ConfigError::Missing { var: "BRIDGE_SIGNING_KEY", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_BUCKET",
+                ..
+            }
+        ));
+        let e = load(&[
+            ("BRIDGE_STORAGE", "aws"),
+            ("BRIDGE_TABLE", "t"),
+            ("BRIDGE_BUCKET", "b"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_SIGNING_KEY",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -290,23 +331,55 @@ mod tests {
             ("BRIDGE_SYNC_QUEUE_URL", "http://127.0.0.1:5000/123/sync"),
         ])
         .unwrap();
-        let Storage::Aws(r) = c.storage else { panic!("aws expected") };
+        let Storage::Aws(r) = c.storage else {
+            panic!("aws expected")
+        };
         assert_eq!(r.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
-        assert_eq!(r.sync_queue_url.as_deref(), Some("http://127.0.0.1:5000/123/sync"));
+        assert_eq!(
+            r.sync_queue_url.as_deref(),
+            Some("http://127.0.0.1:5000/123/sync")
+        );
         assert_eq!(r.mail_queue_url, None);
     }
 
     #[test]
     fn invalid_values_are_named() {
         let e = load(&[("BRIDGE_STORAGE", "s3")]).unwrap_err();
-        assert!(matches!(e, ConfigError::Invalid { var: "BRIDGE_STORAGE", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_STORAGE",
+                ..
+            }
+        ));
         let e = load(&[("BRIDGE_SIGNING_KEY", "short")]).unwrap_err();
-        assert!(matches!(e, ConfigError::Invalid { var: "BRIDGE_SIGNING_KEY", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_SIGNING_KEY",
+                ..
+            }
+        ));
         let e = load(&[("BRIDGE_PUBLIC_URL", "ftp://x")]).unwrap_err();
-        assert!(matches!(e, ConfigError::Invalid { var: "BRIDGE_PUBLIC_URL", .. }));
-        let e = load(&[("BRIDGE_GRAPH_TENANT_ID", "t"), ("BRIDGE_GRAPH_CLIENT_SECRET", "s")])
-            .unwrap_err();
-        assert!(matches!(e, ConfigError::Missing { var: "BRIDGE_GRAPH_CLIENT_ID", .. }));
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_PUBLIC_URL",
+                ..
+            }
+        ));
+        let e = load(&[
+            ("BRIDGE_GRAPH_TENANT_ID", "t"),
+            ("BRIDGE_GRAPH_CLIENT_SECRET", "s"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_GRAPH_CLIENT_ID",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -320,7 +393,10 @@ mod tests {
         .unwrap();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains(KEY), "signing key leaked: {dbg}");
-        assert!(!dbg.contains("super-secret-value"), "client secret leaked: {dbg}");
+        assert!(
+            !dbg.contains("super-secret-value"),
+            "client secret leaked: {dbg}"
+        );
         assert!(dbg.contains("[REDACTED]"));
         assert!(dbg.contains("tid"));
     }

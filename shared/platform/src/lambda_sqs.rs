@@ -11,15 +11,27 @@ use bridge_queue::consumer::{MessageHandler, process_batch};
 /// Turns one SQS record into a delivery. Records without an id or receipt handle cannot be
 /// acknowledged individually, so they are `Err` with whatever id they have.
 pub fn delivery_from(msg: &SqsMessage) -> Result<Delivery, String> {
-    let id = msg.message_id.clone().ok_or_else(|| "SQS record without messageId".to_string())?;
+    let id = msg
+        .message_id
+        .clone()
+        .ok_or_else(|| "SQS record without messageId".to_string())?;
     let receipt = msg.receipt_handle.clone().unwrap_or_default();
     let receive_count = msg
         .attributes
         .get("ApproximateReceiveCount")
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(1);
-    let dedupe_key = msg.message_attributes.get("dedupe_key").and_then(|a| a.string_value.clone());
-    Ok(Delivery { id, receipt, body: msg.body.clone().unwrap_or_default(), dedupe_key, receive_count })
+    let dedupe_key = msg
+        .message_attributes
+        .get("dedupe_key")
+        .and_then(|a| a.string_value.clone());
+    Ok(Delivery {
+        id,
+        receipt,
+        body: msg.body.clone().unwrap_or_default(),
+        dedupe_key,
+        receive_count,
+    })
 }
 
 /// Processes one SQS event and reports the failures.

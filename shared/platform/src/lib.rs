@@ -7,7 +7,7 @@ pub mod lambda_sqs;
 pub mod messages;
 pub mod telemetry;
 
-pub use adapters::{Adapters, AdapterError, QueueName};
+pub use adapters::{AdapterError, Adapters, QueueName};
 pub use config::{Config, ConfigError, Storage};
 
 /// The cold start shared by every Lambda: configuration from the environment (errors name the

@@ -25,7 +25,8 @@ pub enum Message {
 impl Message {
     /// Parses a message body; unknown kinds and malformed JSON are permanent failures.
     pub fn parse(body: &str) -> Result<Self, HandlerError> {
-        serde_json::from_str(body).map_err(|e| HandlerError::Permanent(format!("unreadable message: {e}")))
+        serde_json::from_str(body)
+            .map_err(|e| HandlerError::Permanent(format!("unreadable message: {e}")))
     }
 
     /// The JSON body of this message.
@@ -64,7 +65,9 @@ impl MessageHandler for FoundationHandler {
             Message::Ping { id } => {
                 let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
                 if id.is_empty() || id.len() > 64 || !id.chars().all(plain) {
-                    return Err(HandlerError::Permanent("ping id must be 1..=64 plain characters".into()));
+                    return Err(HandlerError::Permanent(
+                        "ping id must be 1..=64 plain characters".into(),
+                    ));
                 }
                 let item = Item::new(ping_key(self.part, &id))
                     .with("message_id", msg.id.clone())
@@ -114,11 +117,18 @@ mod tests {
     async fn unknown_kinds_and_bad_ids_fail_permanently_and_write_nothing() {
         let table = Arc::new(MemoryTable::new());
         let h = FoundationHandler::new("sync-batch", table.clone(), Arc::new(ManualClock::new(0)));
-        for body in [r#"{"kind":"explode"}"#, "not json", r#"{"kind":"ping","id":"../x"}"#] {
+        for body in [
+            r#"{"kind":"explode"}"#,
+            "not json",
+            r#"{"kind":"ping","id":"../x"}"#,
+        ] {
             let r = h.handle(&delivery(body)).await;
             assert!(matches!(r, Err(HandlerError::Permanent(_))), "{body}");
         }
-        let page = table.query(&bridge_store::Query::partition(PING_PK)).await.unwrap();
+        let page = table
+            .query(&bridge_store::Query::partition(PING_PK))
+            .await
+            .unwrap();
         assert!(page.items.is_empty());
     }
 }

@@ -100,7 +100,10 @@ mod tests {
     use serde_json::json;
 
     fn item() -> Item {
-        Item::new(Key::new("p", "s")).with("ver", 3).with("exp", 100).with("name", "b")
+        Item::new(Key::new("p", "s"))
+            .with("ver", 3)
+            .with("exp", 100)
+            .with("name", "b")
     }
 
     #[test]
@@ -122,7 +125,15 @@ mod tests {
         assert!(!Condition::expired("exp", 100).eval(Some(&i)));
         assert!(Condition::GreaterThan("name".into(), json!("a")).eval(Some(&i)));
         assert!(!Condition::LessThan("name".into(), json!(5)).eval(Some(&i)));
-        assert!(Condition::NotExists.or(Condition::expired("exp", 500)).eval(Some(&i)));
-        assert!(!Condition::Exists.and(Condition::version_is(9)).eval(Some(&i)));
+        assert!(
+            Condition::NotExists
+                .or(Condition::expired("exp", 500))
+                .eval(Some(&i))
+        );
+        assert!(
+            !Condition::Exists
+                .and(Condition::version_is(9))
+                .eval(Some(&i))
+        );
     }
 }

@@ -68,8 +68,18 @@ pub async fn put_then_get_round_trips_every_value_type(t: &dyn Table) {
 /// `NotExists` makes a put a create: the second one fails and leaves the first intact.
 pub async fn put_if_not_exists_creates_once(t: &dyn Table) {
     let key = Key::new(pk(), "LOCK");
-    t.put(Item::new(key.clone()).with("owner", "a"), Some(Condition::NotExists)).await.expect("first create");
-    let second = t.put(Item::new(key.clone()).with("owner", "b"), Some(Condition::NotExists)).await;
+    t.put(
+        Item::new(key.clone()).with("owner", "a"),
+        Some(Condition::NotExists),
+    )
+    .await
+    .expect("first create");
+    let second = t
+        .put(
+            Item::new(key.clone()).with("owner", "b"),
+            Some(Condition::NotExists),
+        )
+        .await;
     assert_eq!(second, Err(StoreError::ConditionFailed));
     let got = t.get(&key).await.expect("get").expect("exists");
     assert_eq!(got.get_str("owner"), Some("a"));
@@ -78,14 +88,29 @@ pub async fn put_if_not_exists_creates_once(t: &dyn Table) {
 /// A write conditioned on `ver` succeeds only against that version.
 pub async fn put_with_version_condition_is_optimistic_concurrency(t: &dyn Table) {
     let key = Key::new(pk(), "DOC");
-    t.put(Item::new(key.clone()).with("ver", 1).with("name", "a"), None).await.expect("put v1");
-    t.put(Item::new(key.clone()).with("ver", 2).with("name", "b"), Some(Condition::version_is(1)))
-        .await
-        .expect("v1 -> v2");
+    t.put(
+        Item::new(key.clone()).with("ver", 1).with("name", "a"),
+        None,
+    )
+    .await
+    .expect("put v1");
+    t.put(
+        Item::new(key.clone()).with("ver", 2).with("name", "b"),
+        Some(Condition::version_is(1)),
+    )
+    .await
+    .expect("v1 -> v2");
     let stale = t
-        .put(Item::new(key.clone()).with("ver", 2).with("name", "c"), Some(Condition::version_is(1)))
+        .put(
+            Item::new(key.clone()).with("ver", 2).with("name", "c"),
+            Some(Condition::version_is(1)),
+        )
         .await;
-    assert_eq!(stale, Err(StoreError::ConditionFailed), "a stale version must lose");
+    assert_eq!(
+        stale,
+        Err(StoreError::ConditionFailed),
+        "a stale version must lose"
+    );
     let got = t.get(&key).await.expect("get").expect("exists");
     assert_eq!(got.get_str("name"), Some("b"));
     assert_eq!(got.get_i64("ver"), Some(2));
@@ -95,13 +120,21 @@ pub async fn put_with_version_condition_is_optimistic_concurrency(t: &dyn Table)
 pub async fn update_creates_sets_removes_adds_and_returns_the_new_item(t: &dyn Table) {
     let key = Key::new(pk(), "COUNTER");
     let created = t
-        .update(&key, Update::new().set("a", "x").set("gone", 1).add("n", 5), None)
+        .update(
+            &key,
+            Update::new().set("a", "x").set("gone", 1).add("n", 5),
+            None,
+        )
         .await
         .expect("update creates");
     assert_eq!(created.get_str("a"), Some("x"));
     assert_eq!(created.get_i64("n"), Some(5));
     let after = t
-        .update(&key, Update::new().remove("gone").add("n", -2), Some(Condition::Exists))
+        .update(
+            &key,
+            Update::new().remove("gone").add("n", -2),
+            Some(Condition::Exists),
+        )
         .await
         .expect("second update");
     assert_eq!(after.get_i64("n"), Some(3));
@@ -113,13 +146,27 @@ pub async fn update_creates_sets_removes_adds_and_returns_the_new_item(t: &dyn T
 /// A failed condition on update or delete leaves everything as it was.
 pub async fn failed_conditions_change_nothing(t: &dyn Table) {
     let missing = Key::new(pk(), "NOPE");
-    let r = t.update(&missing, Update::new().set("a", 1), Some(Condition::Exists)).await;
+    let r = t
+        .update(&missing, Update::new().set("a", 1), Some(Condition::Exists))
+        .await;
     assert_eq!(r, Err(StoreError::ConditionFailed));
-    assert_eq!(t.get(&missing).await.expect("get"), None, "a failed update must not create");
+    assert_eq!(
+        t.get(&missing).await.expect("get"),
+        None,
+        "a failed update must not create"
+    );
 
     let key = Key::new(pk(), "KEEP");
-    t.put(Item::new(key.clone()).with("ver", 3), None).await.expect("put");
-    let r = t.update(&key, Update::new().set("x", 1), Some(Condition::version_is(2))).await;
+    t.put(Item::new(key.clone()).with("ver", 3), None)
+        .await
+        .expect("put");
+    let r = t
+        .update(
+            &key,
+            Update::new().set("x", 1),
+            Some(Condition::version_is(2)),
+        )
+        .await;
     assert_eq!(r, Err(StoreError::ConditionFailed));
     let r = t.delete(&key, Some(Condition::version_is(2))).await;
     assert_eq!(r, Err(StoreError::ConditionFailed));
@@ -132,10 +179,18 @@ pub async fn delete_returns_the_old_item_and_is_idempotent(t: &dyn Table) {
     let key = Key::new(pk(), "GONE");
     let item = Item::new(key.clone()).with("v", 1);
     t.put(item.clone(), None).await.expect("put");
-    assert_eq!(t.delete(&key, Some(Condition::Exists)).await.expect("delete"), Some(item));
+    assert_eq!(
+        t.delete(&key, Some(Condition::Exists))
+            .await
+            .expect("delete"),
+        Some(item)
+    );
     assert_eq!(t.get(&key).await.expect("get"), None);
     assert_eq!(t.delete(&key, None).await.expect("delete again"), None);
-    assert_eq!(t.delete(&key, Some(Condition::Exists)).await, Err(StoreError::ConditionFailed));
+    assert_eq!(
+        t.delete(&key, Some(Condition::Exists)).await,
+        Err(StoreError::ConditionFailed)
+    );
 }
 
 /// The WOPI lock pattern: take a lock if there is none, if it expired, or if it is ours.
@@ -143,7 +198,9 @@ pub async fn expiry_condition_allows_taking_over_an_expired_lock(t: &dyn Table) 
     let key = Key::new(pk(), "LOCK");
     let take = |who: &str, now: i64| {
         (
-            Item::new(key.clone()).with("lock_id", who).with("expires_at", now + 30 * 60_000),
+            Item::new(key.clone())
+                .with("lock_id", who)
+                .with("expires_at", now + 30 * 60_000),
             Condition::NotExists
                 .or(Condition::expired("expires_at", now))
                 .or(Condition::Equals("lock_id".into(), json!(who))),
@@ -153,7 +210,11 @@ pub async fn expiry_condition_allows_taking_over_an_expired_lock(t: &dyn Table) 
     let (i, c) = take("A", t0);
     t.put(i, Some(c)).await.expect("A locks");
     let (i, c) = take("B", t0 + 60_000);
-    assert_eq!(t.put(i, Some(c)).await, Err(StoreError::ConditionFailed), "B must wait");
+    assert_eq!(
+        t.put(i, Some(c)).await,
+        Err(StoreError::ConditionFailed),
+        "B must wait"
+    );
     let (i, c) = take("A", t0 + 60_000);
     t.put(i, Some(c)).await.expect("A refreshes its own lock");
     let (i, c) = take("B", t0 + 60_000 + 30 * 60_000 + 1);
@@ -183,11 +244,15 @@ pub async fn query_pages_by_prefix_in_order_both_ways(t: &dyn Table) {
     let mut expected = Vec::new();
     for i in 0..23 {
         let sk = format!("DOC#{i:03}");
-        t.put(Item::new(Key::new(&p, &sk)).with("i", i), None).await.expect("put");
+        t.put(Item::new(Key::new(&p, &sk)).with("i", i), None)
+            .await
+            .expect("put");
         expected.push(sk);
     }
     for sk in ["DOB#1", "DOD#1", "USER#1", "DOC", "doc#1"] {
-        t.put(Item::new(Key::new(&p, sk)), None).await.expect("put other");
+        t.put(Item::new(Key::new(&p, sk)), None)
+            .await
+            .expect("put other");
     }
     let got = collect_pages(t, Query::partition(&p).prefix("DOC#").limit(5)).await;
     assert_eq!(got, expected, "ascending pages");
@@ -200,7 +265,10 @@ pub async fn query_pages_by_prefix_in_order_both_ways(t: &dyn Table) {
     let mut sorted = all.clone();
     sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     assert_eq!(all, sorted, "sort keys come in byte order");
-    let none = t.query(&Query::partition(&p).prefix("ZZZ")).await.expect("query");
+    let none = t
+        .query(&Query::partition(&p).prefix("ZZZ"))
+        .await
+        .expect("query");
     assert!(none.items.is_empty() && none.next.is_none());
 }
 
@@ -208,8 +276,12 @@ pub async fn query_pages_by_prefix_in_order_both_ways(t: &dyn Table) {
 pub async fn query_stays_inside_its_partition(t: &dyn Table) {
     let p = pk();
     let longer = format!("{p}0");
-    t.put(Item::new(Key::new(&p, "A")), None).await.expect("put");
-    t.put(Item::new(Key::new(&longer, "A")), None).await.expect("put");
+    t.put(Item::new(Key::new(&p, "A")), None)
+        .await
+        .expect("put");
+    t.put(Item::new(Key::new(&longer, "A")), None)
+        .await
+        .expect("put");
     let page = t.query(&Query::partition(&p)).await.expect("query");
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].key.pk, p);
@@ -221,34 +293,73 @@ pub async fn foreign_or_garbled_cursor_is_rejected(t: &dyn Table) {
     for sk in ["X#1", "X#2", "X#3"] {
         t.put(Item::new(Key::new(&a, sk)), None).await.expect("put");
     }
-    let page = t.query(&Query::partition(&a).limit(1)).await.expect("query");
+    let page = t
+        .query(&Query::partition(&a).limit(1))
+        .await
+        .expect("query");
     let cursor = page.next.expect("more pages");
-    let other = t.query(&Query::partition(pk()).after(Some(cursor.clone()))).await;
+    let other = t
+        .query(&Query::partition(pk()).after(Some(cursor.clone())))
+        .await;
     assert_eq!(other, Err(StoreError::InvalidCursor));
-    let other_prefix = t.query(&Query::partition(&a).prefix("Y#").after(Some(cursor))).await;
+    let other_prefix = t
+        .query(&Query::partition(&a).prefix("Y#").after(Some(cursor)))
+        .await;
     assert_eq!(other_prefix, Err(StoreError::InvalidCursor));
-    let garbage = t.query(&Query::partition(&a).after(Some(Cursor::from_string("%%%")))).await;
+    let garbage = t
+        .query(&Query::partition(&a).after(Some(Cursor::from_string("%%%"))))
+        .await;
     assert_eq!(garbage, Err(StoreError::InvalidCursor));
 }
 
 /// A successful transaction applies every kind of write.
 pub async fn transaction_applies_all_writes(t: &dyn Table) {
     let p = pk();
-    let (k1, k2, k3, k4) =
-        (Key::new(&p, "1"), Key::new(&p, "2"), Key::new(&p, "3"), Key::new(&p, "4"));
-    t.put(Item::new(k2.clone()).with("n", 1), None).await.expect("put");
+    let (k1, k2, k3, k4) = (
+        Key::new(&p, "1"),
+        Key::new(&p, "2"),
+        Key::new(&p, "3"),
+        Key::new(&p, "4"),
+    );
+    t.put(Item::new(k2.clone()).with("n", 1), None)
+        .await
+        .expect("put");
     t.put(Item::new(k3.clone()), None).await.expect("put");
-    t.put(Item::new(k4.clone()).with("ok", true), None).await.expect("put");
+    t.put(Item::new(k4.clone()).with("ok", true), None)
+        .await
+        .expect("put");
     t.transact(vec![
-        WriteOp::Put { item: Item::new(k1.clone()).with("new", 1), condition: Some(Condition::NotExists) },
-        WriteOp::Update { key: k2.clone(), update: Update::new().add("n", 1), condition: Some(Condition::Exists) },
-        WriteOp::Delete { key: k3.clone(), condition: Some(Condition::Exists) },
-        WriteOp::Check { key: k4, condition: Condition::Equals("ok".into(), json!(true)) },
+        WriteOp::Put {
+            item: Item::new(k1.clone()).with("new", 1),
+            condition: Some(Condition::NotExists),
+        },
+        WriteOp::Update {
+            key: k2.clone(),
+            update: Update::new().add("n", 1),
+            condition: Some(Condition::Exists),
+        },
+        WriteOp::Delete {
+            key: k3.clone(),
+            condition: Some(Condition::Exists),
+        },
+        WriteOp::Check {
+            key: k4,
+            condition: Condition::Equals("ok".into(), json!(true)),
+        },
     ])
     .await
     .expect("transaction");
-    assert_eq!(t.get(&k1).await.expect("get").and_then(|i| i.get_i64("new")), Some(1));
-    assert_eq!(t.get(&k2).await.expect("get").and_then(|i| i.get_i64("n")), Some(2));
+    assert_eq!(
+        t.get(&k1)
+            .await
+            .expect("get")
+            .and_then(|i| i.get_i64("new")),
+        Some(1)
+    );
+    assert_eq!(
+        t.get(&k2).await.expect("get").and_then(|i| i.get_i64("n")),
+        Some(2)
+    );
     assert_eq!(t.get(&k3).await.expect("get"), None);
 }
 
@@ -256,62 +367,123 @@ pub async fn transaction_applies_all_writes(t: &dyn Table) {
 pub async fn transaction_with_one_failed_condition_writes_nothing_and_names_it(t: &dyn Table) {
     let p = pk();
     let (k1, k2, k3) = (Key::new(&p, "1"), Key::new(&p, "2"), Key::new(&p, "3"));
-    t.put(Item::new(k2.clone()).with("ver", 5), None).await.expect("put");
-    t.put(Item::new(k3.clone()).with("keep", 1), None).await.expect("put");
+    t.put(Item::new(k2.clone()).with("ver", 5), None)
+        .await
+        .expect("put");
+    t.put(Item::new(k3.clone()).with("keep", 1), None)
+        .await
+        .expect("put");
     let r = t
         .transact(vec![
-            WriteOp::Put { item: Item::new(k1.clone()), condition: Some(Condition::NotExists) },
+            WriteOp::Put {
+                item: Item::new(k1.clone()),
+                condition: Some(Condition::NotExists),
+            },
             WriteOp::Update {
                 key: k2.clone(),
                 update: Update::new().set("ver", 6),
                 condition: Some(Condition::version_is(4)),
             },
-            WriteOp::Delete { key: k3.clone(), condition: None },
+            WriteOp::Delete {
+                key: k3.clone(),
+                condition: None,
+            },
         ])
         .await;
     assert_eq!(r, Err(StoreError::TransactionCanceled { failed: vec![1] }));
     assert_eq!(t.get(&k1).await.expect("get"), None, "no partial write");
-    assert_eq!(t.get(&k2).await.expect("get").and_then(|i| i.get_i64("ver")), Some(5));
-    assert!(t.get(&k3).await.expect("get").is_some(), "delete rolled back");
+    assert_eq!(
+        t.get(&k2)
+            .await
+            .expect("get")
+            .and_then(|i| i.get_i64("ver")),
+        Some(5)
+    );
+    assert!(
+        t.get(&k3).await.expect("get").is_some(),
+        "delete rolled back"
+    );
 }
 
 /// Too many operations, none, or two on one item are refused up front.
 pub async fn transaction_shape_rules(t: &dyn Table) {
     let p = pk();
     let ops: Vec<WriteOp> = (0..26)
-        .map(|i| WriteOp::Put { item: Item::new(Key::new(&p, format!("{i}"))), condition: None })
+        .map(|i| WriteOp::Put {
+            item: Item::new(Key::new(&p, format!("{i}"))),
+            condition: None,
+        })
         .collect();
     assert!(matches!(t.transact(ops).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(t.transact(vec![]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.transact(vec![]).await,
+        Err(StoreError::Invalid(_))
+    ));
     let k = Key::new(&p, "dup");
     let dup = vec![
-        WriteOp::Put { item: Item::new(k.clone()), condition: None },
-        WriteOp::Delete { key: k.clone(), condition: None },
+        WriteOp::Put {
+            item: Item::new(k.clone()),
+            condition: None,
+        },
+        WriteOp::Delete {
+            key: k.clone(),
+            condition: None,
+        },
     ];
     assert!(matches!(t.transact(dup).await, Err(StoreError::Invalid(_))));
     let page = t.query(&Query::partition(&p)).await.expect("query");
     assert!(page.items.is_empty(), "refused transactions write nothing");
     let ops: Vec<WriteOp> = (0..25)
-        .map(|i| WriteOp::Put { item: Item::new(Key::new(&p, format!("{i:02}"))), condition: None })
+        .map(|i| WriteOp::Put {
+            item: Item::new(Key::new(&p, format!("{i:02}"))),
+            condition: None,
+        })
         .collect();
     t.transact(ops).await.expect("25 operations are allowed");
-    let page = t.query(&Query::partition(&p).limit(100)).await.expect("query");
+    let page = t
+        .query(&Query::partition(&p).limit(100))
+        .await
+        .expect("query");
     assert_eq!(page.items.len(), 25);
 }
 
 /// Bad keys, reserved names and bad page sizes are errors, and write nothing.
 pub async fn invalid_input_is_rejected_and_writes_nothing(t: &dyn Table) {
     let p = pk();
-    assert!(matches!(t.put(Item::new(Key::new("", "x")), None).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(t.get(&Key::new(&p, "")).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.put(Item::new(Key::new("", "x")), None).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.get(&Key::new(&p, "")).await,
+        Err(StoreError::Invalid(_))
+    ));
     let reserved = Item::new(Key::new(&p, "r")).with("pk", "other");
-    assert!(matches!(t.put(reserved, None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.put(reserved, None).await,
+        Err(StoreError::Invalid(_))
+    ));
     let twice = Update::new().set("a", 1).add("a", 1);
-    assert!(matches!(t.update(&Key::new(&p, "u"), twice, None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.update(&Key::new(&p, "u"), twice, None).await,
+        Err(StoreError::Invalid(_))
+    ));
     let big = Item::new(Key::new(&p, "big")).with("b", "x".repeat(crate::item::MAX_ITEM_BYTES + 1));
-    assert!(matches!(t.put(big, None).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(t.query(&Query::partition(&p).limit(0)).await, Err(StoreError::Invalid(_))));
-    assert!(t.query(&Query::partition(&p)).await.expect("query").items.is_empty());
+    assert!(matches!(
+        t.put(big, None).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.query(&Query::partition(&p).limit(0)).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(
+        t.query(&Query::partition(&p))
+            .await
+            .expect("query")
+            .items
+            .is_empty()
+    );
 }
 
 /// Many tasks race to create the same item: exactly one wins.
@@ -322,7 +494,9 @@ pub async fn racing_conditional_creates_have_exactly_one_winner(table: Arc<dyn T
         let table = Arc::clone(&table);
         let key = key.clone();
         tasks.push(tokio::spawn(async move {
-            table.put(Item::new(key).with("winner", i), Some(Condition::NotExists)).await
+            table
+                .put(Item::new(key).with("winner", i), Some(Condition::NotExists))
+                .await
         }));
     }
     let mut wins = Vec::new();
@@ -341,7 +515,10 @@ pub async fn racing_conditional_creates_have_exactly_one_winner(table: Arc<dyn T
 /// Read-modify-write with a version condition and retry: concurrent increments are all kept.
 pub async fn racing_versioned_increments_lose_no_update(table: Arc<dyn Table>) {
     let key = Key::new(pk(), "COUNTER");
-    table.put(Item::new(key.clone()).with("ver", 0).with("count", 0), None).await.expect("put");
+    table
+        .put(Item::new(key.clone()).with("ver", 0).with("count", 0), None)
+        .await
+        .expect("put");
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let table = Arc::clone(&table);
@@ -352,7 +529,9 @@ pub async fn racing_versioned_increments_lose_no_update(table: Arc<dyn Table>) {
                     let cur = table.get(&key).await.expect("get").expect("exists");
                     let ver = cur.get_i64("ver").expect("ver");
                     let count = cur.get_i64("count").expect("count");
-                    let next = Item::new(key.clone()).with("ver", ver + 1).with("count", count + 1);
+                    let next = Item::new(key.clone())
+                        .with("ver", ver + 1)
+                        .with("count", count + 1);
                     match table.put(next, Some(Condition::version_is(ver))).await {
                         Ok(()) => break,
                         Err(StoreError::ConditionFailed) => continue,
@@ -382,8 +561,14 @@ pub async fn racing_transactions_have_exactly_one_winner(table: Arc<dyn Table>) 
         tasks.push(tokio::spawn(async move {
             table
                 .transact(vec![
-                    WriteOp::Put { item: Item::new(a).with("by", i), condition: Some(Condition::NotExists) },
-                    WriteOp::Put { item: Item::new(b).with("by", i), condition: Some(Condition::NotExists) },
+                    WriteOp::Put {
+                        item: Item::new(a).with("by", i),
+                        condition: Some(Condition::NotExists),
+                    },
+                    WriteOp::Put {
+                        item: Item::new(b).with("by", i),
+                        condition: Some(Condition::NotExists),
+                    },
                 ])
                 .await
         }));
@@ -394,7 +579,8 @@ pub async fn racing_transactions_have_exactly_one_winner(table: Arc<dyn Table>) 
             Ok(()) => wins += 1,
             Err(StoreError::TransactionCanceled { .. }) => {}
             // DynamoDB may also cancel a racing transaction for a conflict; it wrote nothing.
-            Err(StoreError::Backend(m)) if m.contains("TransactionCanceled") || m.contains("Conflict") => {}
+            Err(StoreError::Backend(m))
+                if m.contains("TransactionCanceled") || m.contains("Conflict") => {}
             Err(e) => panic!("unexpected error in race: {e}"),
         }
     }

@@ -20,7 +20,10 @@ struct Raw {
 impl Cursor {
     /// The cursor continuing after `last`.
     pub fn after(last: &Key) -> Self {
-        let raw = Raw { pk: last.pk.clone(), sk: last.sk.clone() };
+        let raw = Raw {
+            pk: last.pk.clone(),
+            sk: last.sk.clone(),
+        };
         let json = serde_json::to_vec(&raw).unwrap_or_default();
         Cursor(URL_SAFE_NO_PAD.encode(json))
     }
@@ -37,12 +40,17 @@ impl Cursor {
 
     /// The last key of the previous page, if the cursor belongs to partition `pk` and prefix.
     pub fn decode_for(&self, pk: &str, sk_prefix: &str) -> Result<Key, StoreError> {
-        let bytes = URL_SAFE_NO_PAD.decode(&self.0).map_err(|_| StoreError::InvalidCursor)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(&self.0)
+            .map_err(|_| StoreError::InvalidCursor)?;
         let raw: Raw = serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)?;
         if raw.pk != pk || !raw.sk.starts_with(sk_prefix) {
             return Err(StoreError::InvalidCursor);
         }
-        Ok(Key { pk: raw.pk, sk: raw.sk })
+        Ok(Key {
+            pk: raw.pk,
+            sk: raw.sk,
+        })
     }
 }
 
@@ -53,9 +61,15 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_other_partitions_and_garbage() {
         let c = Cursor::after(&Key::new("T#1", "DOC#5"));
-        assert_eq!(c.decode_for("T#1", "DOC#").unwrap(), Key::new("T#1", "DOC#5"));
+        assert_eq!(
+            c.decode_for("T#1", "DOC#").unwrap(),
+            Key::new("T#1", "DOC#5")
+        );
         assert_eq!(c.decode_for("T#2", ""), Err(StoreError::InvalidCursor));
         assert_eq!(c.decode_for("T#1", "USER#"), Err(StoreError::InvalidCursor));
-        assert_eq!(Cursor::from_string("!!!").decode_for("T#1", ""), Err(StoreError::InvalidCursor));
+        assert_eq!(
+            Cursor::from_string("!!!").decode_for("T#1", ""),
+            Err(StoreError::InvalidCursor)
+        );
     }
 }

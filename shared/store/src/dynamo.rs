@@ -28,7 +28,10 @@ pub struct DynamoTable {
 impl DynamoTable {
     /// The adapter for `table` through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Creates the table with our key schema (on-demand billing). For tests and local set-up
@@ -45,7 +48,11 @@ impl DynamoTable {
                 .map_err(backend)
         };
         let key = |n: &str, t: KeyType| {
-            KeySchemaElement::builder().attribute_name(n).key_type(t).build().map_err(backend)
+            KeySchemaElement::builder()
+                .attribute_name(n)
+                .key_type(t)
+                .build()
+                .map_err(backend)
         };
         client
             .create_table()
@@ -85,7 +92,9 @@ fn to_av(v: &Value) -> AttributeValue {
         Value::Number(n) => AttributeValue::N(n.to_string()),
         Value::String(s) => AttributeValue::S(s.clone()),
         Value::Array(a) => AttributeValue::L(a.iter().map(to_av).collect()),
-        Value::Object(m) => AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), to_av(v))).collect()),
+        Value::Object(m) => {
+            AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), to_av(v))).collect())
+        }
     }
 }
 
@@ -97,9 +106,15 @@ fn from_av(av: &AttributeValue) -> Result<Value, StoreError> {
         AttributeValue::N(n) => parse_number(n)?,
         AttributeValue::L(l) => Value::Array(l.iter().map(from_av).collect::<Result<_, _>>()?),
         AttributeValue::M(m) => Value::Object(
-            m.iter().map(|(k, v)| Ok((k.clone(), from_av(v)?))).collect::<Result<_, StoreError>>()?,
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), from_av(v)?)))
+                .collect::<Result<_, StoreError>>()?,
         ),
-        other => return Err(backend(format!("unsupported DynamoDB attribute type {other:?}"))),
+        other => {
+            return Err(backend(format!(
+                "unsupported DynamoDB attribute type {other:?}"
+            )));
+        }
     })
 }
 
@@ -134,7 +149,10 @@ fn from_item_av(m: &HashMap<String, AttributeValue>) -> Result<Item, StoreError>
         Some(AttributeValue::S(s)) => Ok(s.clone()),
         _ => Err(backend(format!("item without string `{n}`"))),
     };
-    let key = Key { pk: s("pk")?, sk: s("sk")? };
+    let key = Key {
+        pk: s("pk")?,
+        sk: s("sk")?,
+    };
     let mut attrs = Map::new();
     for (k, v) in m {
         if k != "pk" && k != "sk" {
@@ -201,7 +219,10 @@ impl Expr {
                 format!("(attribute_exists({pk}) AND attribute_not_exists({sk}))")
             };
         }
-        let parts: Vec<String> = cs.iter().map(|c| format!("({})", self.condition(c))).collect();
+        let parts: Vec<String> = cs
+            .iter()
+            .map(|c| format!("({})", self.condition(c)))
+            .collect();
         parts.join(sep)
     }
 
@@ -359,7 +380,11 @@ impl Table for DynamoTable {
             .send()
             .await
             .map_err(|e| sdk_error(&e))?;
-        let items = out.items().iter().map(from_item_av).collect::<Result<Vec<_>, _>>()?;
+        let items = out
+            .items()
+            .iter()
+            .map(from_item_av)
+            .collect::<Result<Vec<_>, _>>()?;
         let next = match out.last_evaluated_key() {
             Some(k) => Some(Cursor::after(&from_item_av(k)?.key)),
             None => None,
@@ -385,7 +410,11 @@ impl Table for DynamoTable {
                         .map_err(backend)?;
                     TransactWriteItem::builder().put(put).build()
                 }
-                WriteOp::Update { key, update, condition } => {
+                WriteOp::Update {
+                    key,
+                    update,
+                    condition,
+                } => {
                     let expr = x.update(update);
                     let cond = condition.as_ref().map(|c| x.condition(c));
                     // validate_ops refuses empty updates in transactions (TransactWriteItems
@@ -431,7 +460,12 @@ impl Table for DynamoTable {
             };
             items.push(item);
         }
-        let res = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        let res = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
         match res {
             Ok(_) => Ok(()),
             Err(e) => {

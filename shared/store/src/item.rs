@@ -24,7 +24,10 @@ pub struct Key {
 impl Key {
     /// A key from its two parts.
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// Checks the key rules DynamoDB enforces (non-empty, pk ≤ 2048 bytes, sk ≤ 1024 bytes).
@@ -57,7 +60,10 @@ pub struct Item {
 impl Item {
     /// An item with no attributes.
     pub fn new(key: Key) -> Self {
-        Self { key, attrs: Map::new() }
+        Self {
+            key,
+            attrs: Map::new(),
+        }
     }
 
     /// Adds or replaces an attribute (builder style).
@@ -87,7 +93,9 @@ impl Item {
         validate_names(self.attrs.keys().map(String::as_str))?;
         let size = self.key.pk.len()
             + self.key.sk.len()
-            + serde_json::to_vec(&self.attrs).map(|v| v.len()).unwrap_or(usize::MAX);
+            + serde_json::to_vec(&self.attrs)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX);
         if size > MAX_ITEM_BYTES {
             return Err(StoreError::Invalid(format!(
                 "item of {size} bytes exceeds the {MAX_ITEM_BYTES}-byte limit"
@@ -97,13 +105,19 @@ impl Item {
     }
 }
 
-pub(crate) fn validate_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<(), StoreError> {
+pub(crate) fn validate_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), StoreError> {
     for n in names {
         if n.is_empty() || n.len() > 255 {
-            return Err(StoreError::Invalid("attribute names must be 1..=255 bytes".into()));
+            return Err(StoreError::Invalid(
+                "attribute names must be 1..=255 bytes".into(),
+            ));
         }
         if RESERVED.contains(&n) {
-            return Err(StoreError::Invalid(format!("attribute name `{n}` is reserved for the key")));
+            return Err(StoreError::Invalid(format!(
+                "attribute name `{n}` is reserved for the key"
+            )));
         }
     }
     Ok(())
@@ -159,7 +173,9 @@ impl Update {
         let mut seen = std::collections::HashSet::new();
         for n in names {
             if !seen.insert(n) {
-                return Err(StoreError::Invalid(format!("attribute `{n}` appears twice in one update")));
+                return Err(StoreError::Invalid(format!(
+                    "attribute `{n}` appears twice in one update"
+                )));
             }
         }
         Ok(())
@@ -204,14 +220,23 @@ mod tests {
         let item = u.apply(&key, None).unwrap();
         assert_eq!(item.get("a"), Some(&json!("x")));
         assert_eq!(item.get_i64("n"), Some(2));
-        let item = Update::new().remove("a").add("n", -5).apply(&key, Some(item)).unwrap();
+        let item = Update::new()
+            .remove("a")
+            .add("n", -5)
+            .apply(&key, Some(item))
+            .unwrap();
         assert_eq!(item.get("a"), None);
         assert_eq!(item.get_i64("n"), Some(-3));
     }
 
     #[test]
     fn reserved_and_duplicate_names_are_rejected() {
-        assert!(Item::new(Key::new("p", "s")).with("pk", 1).validate().is_err());
+        assert!(
+            Item::new(Key::new("p", "s"))
+                .with("pk", 1)
+                .validate()
+                .is_err()
+        );
         assert!(Update::new().set("a", 1).remove("a").validate().is_err());
         assert!(Key::new("", "s").validate().is_err());
     }
@@ -219,6 +244,11 @@ mod tests {
     #[test]
     fn oversized_item_is_rejected() {
         let big = "x".repeat(MAX_ITEM_BYTES);
-        assert!(Item::new(Key::new("p", "s")).with("b", big).validate().is_err());
+        assert!(
+            Item::new(Key::new("p", "s"))
+                .with("b", big)
+                .validate()
+                .is_err()
+        );
     }
 }

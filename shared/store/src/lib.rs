@@ -72,9 +72,9 @@ impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => {
-                key
-            }
+            WriteOp::Update { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Check { key, .. } => key,
         }
     }
 }
@@ -97,7 +97,13 @@ pub struct Query {
 impl Query {
     /// First page (up to 100 items) of a partition, ascending, all sort keys.
     pub fn partition(pk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk_prefix: String::new(), limit: 100, cursor: None, descending: false }
+        Self {
+            pk: pk.into(),
+            sk_prefix: String::new(),
+            limit: 100,
+            cursor: None,
+            descending: false,
+        }
     }
 
     /// Restricts to sort keys starting with `prefix`.
@@ -154,8 +160,11 @@ pub trait Table: Send + Sync + std::fmt::Debug {
 
     /// Deletes an item if `condition` holds; deleting a missing item without condition is Ok.
     /// Returns the deleted item, if there was one.
-    async fn delete(&self, key: &Key, condition: Option<Condition>)
-    -> Result<Option<Item>, StoreError>;
+    async fn delete(
+        &self,
+        key: &Key,
+        condition: Option<Condition>,
+    ) -> Result<Option<Item>, StoreError>;
 
     /// One page of a query.
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;

@@ -38,7 +38,8 @@ impl RawStore for Raw<'_> {
     }
 
     fn save(&mut self, item: &Item) -> Result<(), StoreError> {
-        self.0.insert((item.key.pk.clone(), item.key.sk.clone()), item.clone());
+        self.0
+            .insert((item.key.pk.clone(), item.key.sk.clone()), item.clone());
         Ok(())
     }
 

@@ -28,7 +28,11 @@ fn check(cond: Option<&Condition>, current: Option<&Item>) -> bool {
     cond.is_none_or(|c| c.eval(current))
 }
 
-pub(crate) fn put(s: &mut impl RawStore, item: Item, cond: Option<&Condition>) -> Result<(), StoreError> {
+pub(crate) fn put(
+    s: &mut impl RawStore,
+    item: Item,
+    cond: Option<&Condition>,
+) -> Result<(), StoreError> {
     item.validate()?;
     let current = s.load(&item.key)?;
     if !check(cond, current.as_ref()) {
@@ -77,18 +81,32 @@ pub(crate) fn validate_query(q: &Query) -> Result<Option<Key>, StoreError> {
         return Err(StoreError::Invalid("query needs a partition key".into()));
     }
     if q.limit == 0 || q.limit > MAX_PAGE_SIZE {
-        return Err(StoreError::Invalid(format!("page size must be 1..={MAX_PAGE_SIZE}")));
+        return Err(StoreError::Invalid(format!(
+            "page size must be 1..={MAX_PAGE_SIZE}"
+        )));
     }
-    q.cursor.as_ref().map(|c| c.decode_for(&q.pk, &q.sk_prefix)).transpose()
+    q.cursor
+        .as_ref()
+        .map(|c| c.decode_for(&q.pk, &q.sk_prefix))
+        .transpose()
 }
 
 pub(crate) fn query(s: &mut impl RawStore, q: &Query) -> Result<Page, StoreError> {
     let after = validate_query(q)?;
-    let mut items =
-        s.scan(&q.pk, &q.sk_prefix, after.as_ref().map(|k| k.sk.as_str()), q.descending, q.limit + 1)?;
+    let mut items = s.scan(
+        &q.pk,
+        &q.sk_prefix,
+        after.as_ref().map(|k| k.sk.as_str()),
+        q.descending,
+        q.limit + 1,
+    )?;
     let more = items.len() > q.limit;
     items.truncate(q.limit);
-    let next = if more { items.last().map(|i| Cursor::after(&i.key)) } else { None };
+    let next = if more {
+        items.last().map(|i| Cursor::after(&i.key))
+    } else {
+        None
+    };
     Ok(Page { items, next })
 }
 
@@ -114,7 +132,9 @@ pub(crate) fn validate_ops(ops: &[WriteOp]) -> Result<(), StoreError> {
             WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key.validate()?,
         }
         if !keys.insert(op.key()) {
-            return Err(StoreError::Invalid("two operations on one item in a transaction".into()));
+            return Err(StoreError::Invalid(
+                "two operations on one item in a transaction".into(),
+            ));
         }
     }
     Ok(())
@@ -129,7 +149,11 @@ pub(crate) fn transact(s: &mut impl RawStore, ops: &[WriteOp]) -> Result<(), Sto
         let current = s.load(op.key())?;
         let (cond, result) = match op {
             WriteOp::Put { item, condition } => (condition.as_ref(), Some(Some(item.clone()))),
-            WriteOp::Update { key, update, condition } => {
+            WriteOp::Update {
+                key,
+                update,
+                condition,
+            } => {
                 let next = update.apply(key, current.clone())?;
                 next.validate()?;
                 (condition.as_ref(), Some(Some(next)))

@@ -28,8 +28,10 @@ impl SqliteTable {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
         Self::init(conn)
     }
 
@@ -39,7 +41,8 @@ impl SqliteTable {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(backend)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS items (
                 pk TEXT NOT NULL,
@@ -49,7 +52,9 @@ impl SqliteTable {
             ) WITHOUT ROWID;",
         )
         .map_err(backend)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` inside one IMMEDIATE transaction on a blocking thread; commits only on success.
@@ -60,8 +65,12 @@ impl SqliteTable {
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| backend("sqlite connection lock poisoned"))?;
-            let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate).map_err(backend)?;
+            let mut guard = conn
+                .lock()
+                .map_err(|_| backend("sqlite connection lock poisoned"))?;
+            let tx = guard
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
             let mut raw = Tx(&tx);
             let out = f(&mut raw)?;
             tx.commit().map_err(backend)?;
@@ -76,19 +85,25 @@ struct Tx<'a>(&'a rusqlite::Transaction<'a>);
 
 fn decode(pk: String, sk: String, attrs: &str) -> Result<Item, StoreError> {
     let attrs: Map<String, Value> = serde_json::from_str(attrs).map_err(backend)?;
-    Ok(Item { key: Key { pk, sk }, attrs })
+    Ok(Item {
+        key: Key { pk, sk },
+        attrs,
+    })
 }
 
 impl RawStore for Tx<'_> {
     fn load(&mut self, key: &Key) -> Result<Option<Item>, StoreError> {
         let row: Option<String> = self
             .0
-            .query_row("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2",
+                params![key.pk, key.sk],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(backend)?;
-        row.map(|a| decode(key.pk.clone(), key.sk.clone(), &a)).transpose()
+        row.map(|a| decode(key.pk.clone(), key.sk.clone(), &a))
+            .transpose()
     }
 
     fn save(&mut self, item: &Item) -> Result<(), StoreError> {
@@ -105,7 +120,10 @@ impl RawStore for Tx<'_> {
 
     fn remove(&mut self, key: &Key) -> Result<(), StoreError> {
         self.0
-            .execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk])
+            .execute(
+                "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                params![key.pk, key.sk],
+            )
             .map_err(backend)?;
         Ok(())
     }
@@ -150,7 +168,8 @@ impl Table for SqliteTable {
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
-        self.with_tx(move |tx| plan::put(tx, item, condition.as_ref())).await
+        self.with_tx(move |tx| plan::put(tx, item, condition.as_ref()))
+            .await
     }
 
     async fn update(
@@ -160,7 +179,8 @@ impl Table for SqliteTable {
         condition: Option<Condition>,
     ) -> Result<Item, StoreError> {
         let key = key.clone();
-        self.with_tx(move |tx| plan::update(tx, &key, &update, condition.as_ref())).await
+        self.with_tx(move |tx| plan::update(tx, &key, &update, condition.as_ref()))
+            .await
     }
 
     async fn delete(
@@ -169,7 +189,8 @@ impl Table for SqliteTable {
         condition: Option<Condition>,
     ) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.with_tx(move |tx| plan::delete(tx, &key, condition.as_ref())).await
+        self.with_tx(move |tx| plan::delete(tx, &key, condition.as_ref()))
+            .await
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
@@ -182,6 +203,7 @@ impl Table for SqliteTable {
     }
 
     async fn ready(&self) -> Result<(), StoreError> {
-        self.with_tx(|tx| tx.0.query_row("SELECT 1", [], |_| Ok(())).map_err(backend)).await
+        self.with_tx(|tx| tx.0.query_row("SELECT 1", [], |_| Ok(())).map_err(backend))
+            .await
     }
 }

@@ -24,10 +24,20 @@ async fn sqlite_file_table_conforms_and_keeps_data_across_reopen() {
     let table = Arc::new(SqliteTable::open(&path).unwrap());
     conformance::run_all(table.clone()).await;
     let key = bridge_store::Key::new("T#persist", "X");
-    table.put(bridge_store::Item::new(key.clone()).with("v", 1), None).await.unwrap();
+    table
+        .put(bridge_store::Item::new(key.clone()).with("v", 1), None)
+        .await
+        .unwrap();
     drop(table);
     let reopened = SqliteTable::open(&path).unwrap();
-    assert_eq!(reopened.get(&key).await.unwrap().and_then(|i| i.get_i64("v")), Some(1));
+    assert_eq!(
+        reopened
+            .get(&key)
+            .await
+            .unwrap()
+            .and_then(|i| i.get_i64("v")),
+        Some(1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +53,11 @@ async fn two_sqlite_handles_on_one_file_race_with_exactly_one_winner() {
         let t = if i % 2 == 0 { a.clone() } else { b.clone() };
         let key = key.clone();
         tasks.push(tokio::spawn(async move {
-            t.put(bridge_store::Item::new(key), Some(bridge_store::Condition::NotExists)).await
+            t.put(
+                bridge_store::Item::new(key),
+                Some(bridge_store::Condition::NotExists),
+            )
+            .await
         }));
     }
     let mut wins = 0;
@@ -57,7 +71,9 @@ async fn two_sqlite_handles_on_one_file_race_with_exactly_one_winner() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamodb_table_conforms_against_moto() {
-    let Some(moto) = test_support::moto() else { return };
+    let Some(moto) = test_support::moto() else {
+        return;
+    };
     let cfg = moto.sdk_config().await;
     let client = aws_sdk_dynamodb::Client::new(&cfg);
     let name = test_support::unique_name("table");

@@ -27,7 +27,9 @@ pub struct Moto {
 static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();
 
 fn under_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// Returns the shared moto server, starting one if needed.
@@ -38,7 +40,9 @@ pub fn moto() -> Option<&'static Moto> {
     let res = MOTO.get_or_init(start_or_find);
     match res {
         Ok(m) => Some(m),
-        Err(why) if under_ci() => panic!("moto is required under CI=true but is not available: {why}"),
+        Err(why) if under_ci() => {
+            panic!("moto is required under CI=true but is not available: {why}")
+        }
         Err(why) => {
             eprintln!("SKIPPED (moto not available: {why}); run ./scripts/test to install it");
             None
@@ -53,14 +57,20 @@ fn workspace_root() -> PathBuf {
 fn start_or_find() -> Result<Moto, String> {
     if let Ok(ep) = std::env::var("MOTO_ENDPOINT") {
         wait_ready(&ep, Duration::from_secs(20))?;
-        return Ok(Moto { endpoint: ep, _guard: None });
+        return Ok(Moto {
+            endpoint: ep,
+            _guard: None,
+        });
     }
     let venv_python = workspace_root().join(".venv/bin/python");
     let python = std::env::var("MOTO_PYTHON")
         .map(PathBuf::from)
         .unwrap_or(venv_python);
     if !python.exists() {
-        return Err(format!("no MOTO_ENDPOINT and no python at {}", python.display()));
+        return Err(format!(
+            "no MOTO_ENDPOINT and no python at {}",
+            python.display()
+        ));
     }
     let port = free_port()?;
     // A watchdog: starts moto, and stops it when our end of its stdin closes.
@@ -85,7 +95,10 @@ fn start_or_find() -> Result<Moto, String> {
         let _ = child.kill();
         return Err(e);
     }
-    Ok(Moto { endpoint, _guard: Some(child) })
+    Ok(Moto {
+        endpoint,
+        _guard: Some(child),
+    })
 }
 
 /// A free TCP port on the loopback interface.
@@ -102,7 +115,9 @@ fn wait_ready(endpoint: &str, limit: Duration) -> Result<(), String> {
             return Ok(());
         }
         if start.elapsed() > limit {
-            return Err(format!("moto at {endpoint} did not accept connections within {limit:?}"));
+            return Err(format!(
+                "moto at {endpoint} did not accept connections within {limit:?}"
+            ));
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -55,10 +55,10 @@ impl Intercept for CompleteMultipartRootFix {
             .set_key(element(&xml, "Key"))
             .set_location(element(&xml, "Location"))
             .build();
-        if let Some(slot) = ctx.output_or_error_mut() {
-            if slot.is_err() {
-                *slot = Ok(Output::erase(out));
-            }
+        if let Some(slot) = ctx.output_or_error_mut()
+            && slot.is_err()
+        {
+            *slot = Ok(Output::erase(out));
         }
         Ok(())
     }
