@@ -1,6 +1,8 @@
 //! `bridge-local` started in-process: queue consumers, health of a broken dependency, and the
 //! AWS adapters against moto.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
 use std::time::Duration;
 
 use bridge_platform::config::AwsResources;

@@ -1,6 +1,8 @@
 //! Black-box tests of the `bridge-local` binary, driven as a script or a developer would: start
 //! it, read its announcements, call it over HTTP, stop it with SIGTERM, start it again.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +22,8 @@ impl Drop for Runner {
     }
 }
 
+// The child is reaped by `Runner`'s Drop (kill + wait), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn start(data_dir: &Path) -> Runner {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bridge-local"))
         .args(["--addr", "127.0.0.1:0", "--data-dir"])

@@ -46,19 +46,19 @@ fn well_formed(id: &str) -> bool {
 }
 
 fn pick_request_id(req: &Request) -> String {
-    if let Some(id) = req
+    let incoming = req
         .headers()
         .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.to_str().ok());
+    if let Some(id) = incoming
+        && well_formed(id)
     {
-        if well_formed(id) {
-            return id.to_string();
-        }
+        return id.to_string();
     }
-    if let Some(ctx) = req.extensions().get::<lambda_http::Context>() {
-        if well_formed(&ctx.request_id) {
-            return ctx.request_id.clone();
-        }
+    if let Some(ctx) = req.extensions().get::<lambda_http::Context>()
+        && well_formed(&ctx.request_id)
+    {
+        return ctx.request_id.clone();
     }
     uuid::Uuid::new_v4().to_string()
 }

@@ -142,3 +142,27 @@ pub fn unique_name(prefix: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}-{}", &id[..16])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_moto_fails_under_ci_and_skips_visibly_elsewhere() {
+        let missing: Result<Moto, String> = Err("no python".into());
+        let err = outcome(&missing, true).unwrap_err();
+        assert!(
+            err.contains("required under CI=true") && err.contains("no python"),
+            "{err}"
+        );
+        assert!(outcome(&missing, false).unwrap().is_none());
+        let up = Ok(Moto {
+            endpoint: "http://127.0.0.1:1".into(),
+            _guard: None,
+        });
+        assert_eq!(
+            outcome(&up, true).unwrap().map(|m| m.endpoint.as_str()),
+            Some("http://127.0.0.1:1")
+        );
+    }
+}
