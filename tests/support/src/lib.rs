@@ -37,15 +37,22 @@ fn under_ci() -> bool {
 /// `None` means moto is not available and the caller should return early; this only happens
 /// outside CI, and it prints why. Under `CI=true` it panics instead.
 pub fn moto() -> Option<&'static Moto> {
-    let res = MOTO.get_or_init(start_or_find);
+    match outcome(MOTO.get_or_init(start_or_find), under_ci()) {
+        Ok(m) => m,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// The rule: moto missing is a failure under CI and a visible skip elsewhere.
+fn outcome(res: &Result<Moto, String>, ci: bool) -> Result<Option<&Moto>, String> {
     match res {
-        Ok(m) => Some(m),
-        Err(why) if under_ci() => {
-            panic!("moto is required under CI=true but is not available: {why}")
-        }
+        Ok(m) => Ok(Some(m)),
+        Err(why) if ci => Err(format!(
+            "moto is required under CI=true but is not available: {why}"
+        )),
         Err(why) => {
             eprintln!("SKIPPED (moto not available: {why}); run ./scripts/test to install it");
-            None
+            Ok(None)
         }
     }
 }
