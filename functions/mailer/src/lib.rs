@@ -18,16 +18,10 @@ pub const QUEUE: QueueName = QueueName::Mail;
 
 /// The per-message handler.
 pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
-    Ok(Arc::new(FoundationHandler::new(
-        NAME,
-        adapters.table.clone(),
-        adapters.clock.clone(),
-    )))
+    Ok(FoundationHandler::shared(NAME, adapters))
 }
 
-/// What this function depends on.
+/// What this function depends on: its table and its queue.
 pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
-    Ok(Readiness::new(NAME)
-        .table(adapters.table.clone())
-        .queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
+    Readiness::consumer(NAME, QUEUE, adapters)
 }

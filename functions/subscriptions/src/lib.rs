@@ -18,18 +18,12 @@ pub const QUEUE: QueueName = QueueName::Subscriptions;
 
 /// The per-message handler.
 pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
-    Ok(Arc::new(FoundationHandler::new(
-        NAME,
-        adapters.table.clone(),
-        adapters.clock.clone(),
-    )))
+    Ok(FoundationHandler::shared(NAME, adapters))
 }
 
-/// What this function depends on.
+/// What this function depends on: its table and its queue.
 pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
-    Ok(Readiness::new(NAME)
-        .table(adapters.table.clone())
-        .queue(QUEUE.as_str(), adapters.queue(QUEUE)?))
+    Readiness::consumer(NAME, QUEUE, adapters)
 }
 
 /// Partition indexing subscriptions by expiry: sort key `EXP#<epoch-ms, 13 digits>#<id>`, so the
@@ -58,5 +52,33 @@ pub async fn due_for_renewal(adapters: &Adapters) -> Result<usize, bridge_store:
             Some(c) if before == page.items.len() => query = query.after(Some(c)),
             _ => return Ok(due),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bridge_core::ManualClock;
+    use bridge_store::{Item, Key};
+
+    #[tokio::test]
+    async fn only_subscriptions_expiring_within_a_day_are_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 1_800_000_000_000_i64;
+        let adapters = Adapters::embedded(dir.path(), Arc::new(ManualClock::new(now))).unwrap();
+        assert_eq!(due_for_renewal(&adapters).await.unwrap(), 0);
+        for (offset, id) in [
+            (3_600_000, "a"),
+            (RENEW_AHEAD_MS - 1, "b"),
+            (RENEW_AHEAD_MS + 1, "c"),
+        ] {
+            let sk = format!("EXP#{:013}#{id}", now + offset);
+            adapters
+                .table
+                .put(Item::new(Key::new(BY_EXPIRY_PK, sk)), None)
+                .await
+                .unwrap();
+        }
+        assert_eq!(due_for_renewal(&adapters).await.unwrap(), 2);
     }
 }

@@ -18,6 +18,7 @@ use bridge_queue::consumer::{MessageHandler, PollOptions, run_poller};
 use serde_json::json;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 pub mod demo;
 
@@ -197,11 +198,15 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
             wait: Duration::from_millis(500),
             ..PollOptions::default()
         };
-        tasks.spawn(async move {
-            run_poller(queue, handler, token, opts).await;
-            flag.store(false, Ordering::SeqCst);
-            Ok(())
-        });
+        let span = tracing::info_span!("consumer", part = c.name, queue = c.queue.as_str());
+        tasks.spawn(
+            async move {
+                run_poller(queue, handler, token, opts).await;
+                flag.store(false, Ordering::SeqCst);
+                Ok(())
+            }
+            .instrument(span),
+        );
     }
 
     let parts = Arc::new(app.parts);

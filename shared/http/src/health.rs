@@ -52,6 +52,17 @@ impl Readiness {
         }
     }
 
+    /// A queue consumer: its table and the queue it reads.
+    pub fn consumer(
+        name: impl Into<String>,
+        queue: bridge_platform::QueueName,
+        adapters: &bridge_platform::Adapters,
+    ) -> Result<Self, bridge_platform::ConfigError> {
+        Ok(Self::new(name)
+            .table(adapters.table.clone())
+            .queue(queue.as_str(), adapters.queue(queue)?))
+    }
+
     /// The part's name.
     pub fn name(&self) -> &str {
         &self.name

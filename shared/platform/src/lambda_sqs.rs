@@ -68,3 +68,60 @@ pub async fn run(
     ))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::{FoundationHandler, Message};
+    use bridge_core::ManualClock;
+    use bridge_store::memory::MemoryTable;
+
+    fn record(id: &str, body: &str) -> SqsMessage {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.receipt_handle = Some(format!("rh-{id}"));
+        m.body = Some(body.into());
+        m.attributes
+            .insert("ApproximateReceiveCount".into(), "2".into());
+        m
+    }
+
+    #[tokio::test]
+    async fn only_the_failed_messages_are_reported_to_lambda() {
+        let handler: Arc<dyn MessageHandler> = Arc::new(FoundationHandler::new(
+            "sync-batch",
+            Arc::new(MemoryTable::new()),
+            Arc::new(ManualClock::new(0)),
+        ));
+        let mut event = SqsEvent::default();
+        event.records = vec![
+            record("good-1", &Message::Ping { id: "a".into() }.to_body()),
+            record("bad", r#"{"kind":"nope"}"#),
+            record("good-2", &Message::Ping { id: "b".into() }.to_body()),
+        ];
+        let response = handle_event(handler, event).await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, vec!["bad"]);
+    }
+
+    #[test]
+    fn records_become_deliveries_with_receive_count_and_dedupe_key() {
+        let mut m = record("m1", "{}");
+        let mut attr = aws_lambda_events::sqs::SqsMessageAttribute::default();
+        attr.string_value = Some("mailbox-1/contacts".into());
+        m.message_attributes.insert("dedupe_key".into(), attr);
+        let d = delivery_from(&m).unwrap();
+        assert_eq!(
+            (d.id.as_str(), d.receipt.as_str(), d.receive_count),
+            ("m1", "rh-m1", 2)
+        );
+        assert_eq!(d.dedupe_key.as_deref(), Some("mailbox-1/contacts"));
+        let mut no_id = record("x", "{}");
+        no_id.message_id = None;
+        assert!(delivery_from(&no_id).is_err());
+    }
+}

@@ -56,6 +56,15 @@ impl FoundationHandler {
     pub fn new(part: &'static str, table: Arc<dyn Table>, clock: Arc<dyn Clock>) -> Self {
         Self { part, table, clock }
     }
+
+    /// The handler for consumer `part` on `adapters`, ready to hand to a poller or Lambda.
+    pub fn shared(part: &'static str, adapters: &crate::Adapters) -> Arc<dyn MessageHandler> {
+        Arc::new(Self::new(
+            part,
+            adapters.table.clone(),
+            adapters.clock.clone(),
+        ))
+    }
 }
 
 #[async_trait]
