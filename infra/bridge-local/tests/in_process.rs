@@ -3,11 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+mod common;
+
 use std::time::Duration;
 
-use bridge_platform::config::AwsResources;
 use bridge_platform::messages::{Message, ping_key};
-use bridge_platform::{Adapters, Config, QueueName, Storage};
+use bridge_platform::{Config, QueueName, Storage};
 use bridge_queue::OutgoingMessage;
 
 fn embedded(dir: &std::path::Path) -> Config {
@@ -140,41 +141,9 @@ async fn healthz_is_503_when_storage_breaks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_the_aws_adapters_against_moto() {
-    let Some(moto) = test_support::moto() else {
+    let Some(adapters) = common::moto_adapters(false).await else {
         return;
     };
-    let sdk = moto.sdk_config().await;
-    let table = test_support::unique_name("tbl");
-    let bucket = test_support::unique_name("bkt");
-    bridge_store::dynamo::DynamoTable::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table)
-        .await
-        .unwrap();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let mut urls = Vec::new();
-    for q in QueueName::ALL {
-        let out = sqs
-            .create_queue()
-            .queue_name(test_support::unique_name(q.as_str()))
-            .send()
-            .await
-            .unwrap();
-        urls.push((q.url_var(), out.queue_url.unwrap()));
-    }
-    let res = AwsResources {
-        table,
-        bucket,
-        sync_queue_url: Some(urls[0].1.clone()),
-        mail_queue_url: Some(urls[1].1.clone()),
-        subscriptions_queue_url: Some(urls[2].1.clone()),
-        endpoint_url: Some(moto.endpoint.clone()),
-    };
-    let adapters = Adapters::aws_with_sdk(&res, &sdk);
     let running = bridge_local::start_with(adapters, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();

@@ -15,7 +15,11 @@ use bridge_store::Table;
 use bridge_store::dynamo::DynamoTable;
 use bridge_store::sqlite::SqliteTable;
 
-use crate::config::{AwsResources, Config, ConfigError, Storage};
+use bridge_documents::Documents;
+use bridge_wopi_host::{HostSettings, WopiHost};
+use secrecy::{ExposeSecret, SecretSlice};
+
+use crate::config::{Config, ConfigError, Storage};
 
 /// The queues of the system. Each has a dead-letter queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,6 +90,10 @@ pub struct Adapters {
     pub clock: Arc<dyn Clock>,
     /// Identifiers.
     pub ids: Arc<dyn IdGen>,
+    /// The configuration the adapters were built from.
+    pub config: Arc<Config>,
+    /// Key that signs and verifies our tokens (see [`crate::keys`]).
+    pub signing_key: Arc<SecretSlice<u8>>,
     queues: Queues,
 }
 
@@ -102,13 +110,34 @@ impl Adapters {
     /// Builds the adapters for `config`.
     pub async fn from_config(config: &Config) -> Result<Self, AdapterError> {
         match &config.storage {
-            Storage::Embedded { data_dir } => Self::embedded(data_dir, Arc::new(SystemClock)),
-            Storage::Aws(res) => Ok(Self::aws(res).await),
+            Storage::Embedded { data_dir } => {
+                Self::embedded_with(config.clone(), data_dir, Arc::new(SystemClock))
+            }
+            Storage::Aws(res) => {
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                if let Some(ep) = &res.endpoint_url {
+                    loader = loader.endpoint_url(ep);
+                }
+                Self::aws_with_sdk(config, &loader.load().await)
+            }
         }
     }
 
-    /// SQLite + filesystem + SQLite-backed in-process queues under `data_dir`.
+    /// SQLite + filesystem + SQLite-backed in-process queues under `data_dir`, with the default
+    /// configuration (tests).
     pub fn embedded(
+        data_dir: &std::path::Path,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AdapterError> {
+        let mut config = Config::from_lookup(|_| None)?;
+        config.storage = Storage::Embedded {
+            data_dir: data_dir.to_path_buf(),
+        };
+        Self::embedded_with(config, data_dir, clock)
+    }
+
+    fn embedded_with(
+        config: Config,
         data_dir: &std::path::Path,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, AdapterError> {
@@ -124,32 +153,38 @@ impl Adapters {
         let blobs = FsBlobs::new(data_dir.join("blobs")).map_err(|e| open("blobs")(&e))?;
         let queues = LocalQueues::open(&data_dir.join("queues.db"), Arc::clone(&clock))
             .map_err(|e| open("queues.db")(&e))?;
+        let signing_key = Arc::new(crate::keys::signing_key(&config)?);
         Ok(Self {
             table: Arc::new(table),
             blobs: Arc::new(blobs),
             clock,
             ids: Arc::new(RandomIds),
+            config: Arc::new(config),
+            signing_key,
             queues: Queues::Local(queues),
         })
     }
 
-    /// DynamoDB + S3 + SQS, honouring `AWS_ENDPOINT_URL` (moto) when set.
-    pub async fn aws(res: &AwsResources) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(ep) = &res.endpoint_url {
-            loader = loader.endpoint_url(ep);
-        }
-        Self::aws_with_sdk(res, &loader.load().await)
-    }
-
     /// DynamoDB + S3 + SQS through an SDK configuration the caller built (tests point it at
     /// moto with dummy credentials).
-    pub fn aws_with_sdk(res: &AwsResources, sdk: &aws_config::SdkConfig) -> Self {
+    /// `config.storage` must be [`Storage::Aws`].
+    pub fn aws_with_sdk(
+        config: &Config,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, AdapterError> {
+        let Storage::Aws(res) = &config.storage else {
+            return Err(ConfigError::Invalid {
+                var: "BRIDGE_STORAGE",
+                reason: "AWS adapters need BRIDGE_STORAGE=aws".into(),
+            }
+            .into());
+        };
+        let signing_key = Arc::new(crate::keys::signing_key(config)?);
         let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
             // moto and other emulators serve buckets by path, not by virtual host.
             .force_path_style(res.endpoint_url.is_some() || sdk.endpoint_url().is_some())
             .build();
-        Self {
+        Ok(Self {
             table: Arc::new(DynamoTable::new(
                 aws_sdk_dynamodb::Client::new(sdk),
                 &res.table,
@@ -160,6 +195,8 @@ impl Adapters {
             )),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
+            config: Arc::new(config.clone()),
+            signing_key,
             queues: Queues::Sqs {
                 client: aws_sdk_sqs::Client::new(sdk),
                 urls: vec![
@@ -171,7 +208,33 @@ impl Adapters {
                     ),
                 ],
             },
-        }
+        })
+    }
+
+    /// The documents service over these adapters.
+    pub fn documents(&self) -> Documents {
+        Documents::new(
+            self.table.clone(),
+            self.blobs.clone(),
+            self.clock.clone(),
+            self.ids.clone(),
+            self.config.max_upload_bytes,
+        )
+    }
+
+    /// The WOPI host over these adapters.
+    pub fn wopi_host(&self) -> WopiHost {
+        WopiHost::new(
+            self.documents(),
+            self.table.clone(),
+            self.clock.clone(),
+            self.signing_key.expose_secret().to_vec(),
+            HostSettings {
+                allow_wopitest: self.config.wopi_test_files,
+                max_put_bytes: self.config.max_upload_bytes,
+                brand_name: "m365-bridge".into(),
+            },
+        )
     }
 
     /// The queue `name`. On AWS it fails, naming the variable, when its URL is not configured;

@@ -83,7 +83,15 @@ pub struct Config {
     pub graph: Option<GraphCredentials>,
     /// Log format.
     pub log_format: LogFormat,
+    /// Largest document body accepted by uploads and WOPI PutFile (`BRIDGE_MAX_UPLOAD_BYTES`,
+    /// default 100 MiB); larger bodies answer 413 and nothing is stored.
+    pub max_upload_bytes: u64,
+    /// Allow the WOPI validator's `.wopitest` extension to be edited (`BRIDGE_WOPI_TEST_FILES=1`).
+    pub wopi_test_files: bool,
 }
+
+/// Default of [`Config::max_upload_bytes`].
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -97,6 +105,8 @@ impl fmt::Debug for Config {
             )
             .field("graph", &self.graph)
             .field("log_format", &self.log_format)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("wopi_test_files", &self.wopi_test_files)
             .finish()
     }
 }
@@ -233,6 +243,27 @@ impl Config {
                 });
             }
         };
+        let max_upload_bytes = match var("BRIDGE_MAX_UPLOAD_BYTES") {
+            None => DEFAULT_MAX_UPLOAD_BYTES,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::Invalid {
+                    var: "BRIDGE_MAX_UPLOAD_BYTES",
+                    reason: "expected a positive number of bytes".into(),
+                })?,
+        };
+        let wopi_test_files = match var("BRIDGE_WOPI_TEST_FILES").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    var: "BRIDGE_WOPI_TEST_FILES",
+                    reason: "expected 1 or 0".into(),
+                });
+            }
+        };
         Ok(Config {
             storage,
             stage: var("BRIDGE_STAGE").unwrap_or_else(|| "local".into()),
@@ -240,6 +271,8 @@ impl Config {
             signing_key,
             graph,
             log_format,
+            max_upload_bytes,
+            wopi_test_files,
         })
     }
 }
@@ -357,6 +390,22 @@ mod tests {
             e,
             ConfigError::Invalid {
                 var: "BRIDGE_SIGNING_KEY",
+                ..
+            }
+        ));
+        let e = load(&[("BRIDGE_MAX_UPLOAD_BYTES", "lots")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_MAX_UPLOAD_BYTES",
+                ..
+            }
+        ));
+        let e = load(&[("BRIDGE_WOPI_TEST_FILES", "yes please")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_WOPI_TEST_FILES",
                 ..
             }
         ));

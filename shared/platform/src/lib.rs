@@ -3,8 +3,10 @@
 
 pub mod adapters;
 pub mod config;
+pub mod keys;
 pub mod lambda_sqs;
 pub mod messages;
+pub mod seed;
 pub mod telemetry;
 
 pub use adapters::{AdapterError, Adapters, QueueName};

@@ -1,0 +1,216 @@
+//! `bridge-admin`: the operator CLI. Stable, scriptable interface: JSON on stdout, errors on
+//! stderr, non-zero exit on failure. `--data-dir DIR` works on the local data of a running or
+//! stopped `bridge-local` (SQLite allows both at once); `--storage aws` uses the AWS adapters
+//! from the usual `BRIDGE_*` variables.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bridge_core::tenant::{Right, TenantId, UserId};
+use bridge_documents::{ClientId, DocId};
+use bridge_platform::seed::{load_user, new_tenant, store_tenant};
+use bridge_platform::{Adapters, Config, Storage};
+use bridge_wopi::token::Permission;
+use clap::{Parser, Subcommand, ValueEnum};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StorageChoice {
+    Embedded,
+    Aws,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Action {
+    Edit,
+    View,
+}
+
+/// Operator CLI of m365-bridge.
+#[derive(Debug, Parser)]
+#[command(name = "bridge-admin", version)]
+struct Args {
+    /// Data directory of the embedded storage (the one `bridge-local` uses).
+    #[arg(
+        long,
+        env = "BRIDGE_DATA_DIR",
+        default_value = ".bridge-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Storage: embedded (SQLite + files) or aws (from BRIDGE_* variables).
+    #[arg(
+        long,
+        env = "BRIDGE_STORAGE",
+        value_enum,
+        default_value = "embedded",
+        global = true
+    )]
+    storage: StorageChoice,
+    /// Base URL the WOPI source points at (default: BRIDGE_PUBLIC_URL, else the local runner's
+    /// default address).
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Creates a tenant with a client file and two users: one with "add document", one without.
+    Seed {
+        /// Tenant (environment) name.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Uploads FILE as a new document of a client file.
+    Upload {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        client: String,
+        #[arg(long)]
+        user: String,
+        /// The file to upload; its name becomes the document name.
+        file: PathBuf,
+    },
+    /// Issues a WOPI access token to open a document in Office.
+    WopiSession {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        document: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_enum)]
+        action: Action,
+    },
+}
+
+/// A failure: the message goes to stderr.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn uuid_arg(what: &str, v: &str) -> Result<uuid::Uuid, Failure> {
+    v.parse()
+        .map_err(|_| Failure(format!("--{what} is not a valid id: {v}")))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure(msg)) => {
+            eprintln!("bridge-admin: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<Value, Failure> {
+    let mut config = Config::from_env()?;
+    if args.storage == StorageChoice::Embedded {
+        config.storage = Storage::Embedded {
+            data_dir: args.data_dir.clone(),
+        };
+    }
+    let base = args
+        .base_url
+        .clone()
+        .or_else(|| config.public_url.clone())
+        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let adapters = Adapters::from_config(&config).await?;
+    match args.command {
+        Command::Seed { tenant } => seed(&adapters, &tenant).await,
+        Command::Upload {
+            tenant,
+            client,
+            user,
+            file,
+        } => {
+            let tenant = TenantId(uuid_arg("tenant", &tenant)?);
+            let user = UserId(uuid_arg("user", &user)?);
+            let client = ClientId::parse(&client)?;
+            let actor = load_user(&adapters, tenant, user)
+                .await?
+                .ok_or_else(|| Failure("no such user in this tenant".into()))?;
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| Failure("FILE has no usable name".into()))?
+                .to_string();
+            let f = tokio::fs::File::open(&file).await?;
+            let body =
+                Box::pin(tokio_util::io::ReaderStream::new(f).map_err(std::io::Error::other));
+            let doc = adapters
+                .documents()
+                .upload(tenant, &actor, client, &name, body)
+                .await?;
+            Ok(json!({ "document_id": doc.doc_id.to_string() }))
+        }
+        Command::WopiSession {
+            tenant,
+            document,
+            user,
+            action,
+        } => {
+            let tenant = TenantId(uuid_arg("tenant", &tenant)?);
+            let user = UserId(uuid_arg("user", &user)?);
+            let doc = DocId::parse(&document)?;
+            let permission = match action {
+                Action::Edit => Permission::Edit,
+                Action::View => Permission::View,
+            };
+            let token = adapters
+                .wopi_host()
+                .open_session(tenant, user, doc, permission)
+                .await?;
+            Ok(json!({
+                "wopi_src": format!("{}/wopi/files/{doc}", base.trim_end_matches('/')),
+                "access_token": token.access_token,
+                "access_token_ttl": token.access_token_ttl,
+            }))
+        }
+    }
+}
+
+async fn seed(adapters: &Adapters, name: &str) -> Result<Value, Failure> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(Failure("--tenant must be 1..=200 characters".into()));
+    }
+    let editor = format!("{name} Editor");
+    let viewer = format!("{name} Viewer");
+    let (tenant, users) = new_tenant(
+        adapters,
+        name,
+        &[
+            (editor.as_str(), &[Right::AddDocument]),
+            (viewer.as_str(), &[]),
+        ],
+    );
+    store_tenant(adapters, &tenant, &users, Vec::new()).await?;
+    let first = users.first().ok_or_else(|| Failure("no users".into()))?;
+    let client = adapters
+        .documents()
+        .create_client(tenant.id, first, "Client file")
+        .await?;
+    Ok(json!({
+        "tenant_id": tenant.id.to_string(),
+        "client_id": client.client_id.to_string(),
+        "users": users.iter().map(|u| json!({
+            "id": u.id.to_string(),
+            "name": u.name,
+            "rights": u.rights,
+        })).collect::<Vec<_>>(),
+    }))
+}

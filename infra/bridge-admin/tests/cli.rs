@@ -1,0 +1,124 @@
+//! `bridge-admin` driven as a script would: seed, upload, open a WOPI session, then use the
+//! session against `bridge-local` on the same data directory.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn admin(dir: &std::path::Path, args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bridge-admin"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("BRIDGE_WOPI_TEST_FILES", "1")
+        .env_remove("BRIDGE_STORAGE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (
+        out.status.success(),
+        json,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_upload_and_wopi_session_work_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, seed, err) = admin(dir.path(), &["seed", "--tenant", "Acme"]);
+    assert!(ok, "{err}");
+    let tenant = seed["tenant_id"].as_str().unwrap().to_string();
+    let client = seed["client_id"].as_str().unwrap().to_string();
+    let users = seed["users"].as_array().unwrap();
+    assert_eq!(users.len(), 2);
+    assert_eq!(users[0]["rights"], serde_json::json!(["add_document"]));
+    assert_eq!(users[1]["rights"], serde_json::json!([]));
+    let (editor, viewer) = (
+        users[0]["id"].as_str().unwrap().to_string(),
+        users[1]["id"].as_str().unwrap().to_string(),
+    );
+
+    let file = dir.path().join("Plan.wopitest");
+    std::fs::write(&file, b"hello office").unwrap();
+    let f = file.to_str().unwrap();
+    let (ok, up, err) = admin(
+        dir.path(),
+        &[
+            "upload", "--tenant", &tenant, "--client", &client, "--user", &editor, f,
+        ],
+    );
+    assert!(ok, "{err}");
+    let doc = up["document_id"].as_str().unwrap().to_string();
+
+    // The viewer may not upload (DOC-6) and may not open for edit.
+    let (ok, _, err) = admin(
+        dir.path(),
+        &[
+            "upload", "--tenant", &tenant, "--client", &client, "--user", &viewer, f,
+        ],
+    );
+    assert!(!ok && err.contains("add document"), "{err}");
+    let session = |user: &str, action: &str| {
+        admin(
+            dir.path(),
+            &[
+                "wopi-session",
+                "--tenant",
+                &tenant,
+                "--document",
+                &doc,
+                "--user",
+                user,
+                "--action",
+                action,
+            ],
+        )
+    };
+    let (ok, _, err) = session(&viewer, "edit");
+    assert!(!ok && err.contains("may not edit"), "{err}");
+    let (ok, view, err) = session(&viewer, "view");
+    assert!(ok, "{err}");
+    assert!(view["access_token_ttl"].as_i64().unwrap() > 0);
+
+    let (ok, edit, err) = session(&editor, "edit");
+    assert!(ok, "{err}");
+    let mut config = bridge_platform::Config::from_lookup(|_| None).unwrap();
+    config.storage = bridge_platform::Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
+    config.wopi_test_files = true;
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let src = edit["wopi_src"]
+        .as_str()
+        .unwrap()
+        .replace("http://127.0.0.1:8080", &format!("http://{}", running.addr));
+    let url = format!(
+        "{src}?access_token={}",
+        edit["access_token"].as_str().unwrap()
+    );
+    let info: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert_eq!(info["BaseFileName"], "Plan.wopitest");
+    assert_eq!(info["UserCanWrite"], true);
+    running.shutdown();
+
+    let (ok, _, err) = admin(
+        dir.path(),
+        &[
+            "wopi-session",
+            "--tenant",
+            "nope",
+            "--document",
+            &doc,
+            "--user",
+            &editor,
+            "--action",
+            "view",
+        ],
+    );
+    assert!(!ok && err.contains("--tenant"), "{err}");
+}

@@ -1,0 +1,393 @@
+//! WOPI through `bridge-local` over HTTP, as Office for the web calls it.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+mod common;
+
+use bridge_platform::{Config, Storage};
+use bridge_wopi::token::{Permission, TokenGrant, issue};
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+
+struct Fixture {
+    running: bridge_local::Running,
+    base: String,
+    doc: String,
+    other_doc: String,
+    edit: String,
+    view: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn body(bytes: &'static [u8]) -> bridge_blobs::ByteStream {
+    Box::pin(futures::stream::once(async move {
+        Ok(bytes::Bytes::from_static(bytes))
+    }))
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
+    config.wopi_test_files = true;
+    let adapters = bridge_platform::Adapters::from_config(&config)
+        .await
+        .unwrap();
+    fixture_on(adapters, dir).await
+}
+
+async fn fixture_on(adapters: bridge_platform::Adapters, dir: tempfile::TempDir) -> Fixture {
+    let running = bridge_local::start_with(adapters, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let a = &running.adapters;
+    let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
+    let docs = a.documents();
+    let client = docs.create_client(tenant, &user, "Client").await.unwrap();
+    let doc = docs
+        .upload(
+            tenant,
+            &user,
+            client.client_id,
+            "test.wopitest",
+            body(b"hello"),
+        )
+        .await
+        .unwrap();
+    let other = docs
+        .upload(
+            tenant,
+            &user,
+            client.client_id,
+            "other.wopitest",
+            body(b"x"),
+        )
+        .await
+        .unwrap();
+    let now = a.clock.now_ms();
+    let token = |doc: &str, permission| {
+        let grant = TokenGrant {
+            tenant_id: tenant.to_string(),
+            user_id: user.id.to_string(),
+            document_id: doc.to_string(),
+            permission,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        issue(a.signing_key.expose_secret(), &grant, now, 3_600_000)
+            .unwrap()
+            .access_token
+    };
+    let doc_id = doc.doc_id.to_string();
+    Fixture {
+        base: format!("http://{}", running.addr),
+        edit: token(&doc_id, Permission::Edit),
+        view: token(&doc_id, Permission::View),
+        other_doc: other.doc_id.to_string(),
+        doc: doc_id,
+        running,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn url(&self, suffix: &str, token: &str) -> String {
+        format!(
+            "{}/wopi/files/{}{suffix}?access_token={token}",
+            self.base, self.doc
+        )
+    }
+
+    async fn op(&self, ov: &str, token: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(self.url("", token))
+            .header("X-WOPI-Override", ov);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn put(&self, token: &str, lock: Option<&str>, data: &'static [u8]) -> reqwest::Response {
+        let mut req = self
+            .http
+            .post(self.url("/contents", token))
+            .header("X-WOPI-Override", "PUT")
+            .body(data);
+        if let Some(l) = lock {
+            req = req.header("X-WOPI-Lock", l);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn content(&self) -> Vec<u8> {
+        let r = self
+            .http
+            .get(self.url("/contents", &self.edit))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap().to_vec()
+    }
+}
+
+fn lock_header(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get("x-wopi-lock")
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_file_info_reports_the_file_and_the_users_rights() {
+    let f = fixture().await;
+    let r = f.http.get(f.url("", &f.edit)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let info: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(info["BaseFileName"], "test.wopitest");
+    assert_eq!(info["Size"], 5);
+    assert_eq!(info["UserCanWrite"], true);
+    assert_eq!(info["SupportsLocks"], true);
+    assert_eq!(info["SupportsExtendedLockLength"], true);
+    assert_eq!(info["UserFriendlyName"], "Demo User");
+    assert!(info["Version"].as_str().is_some_and(|v| !v.is_empty()));
+    assert!(
+        info.as_object().unwrap().values().all(|v| !v.is_null()),
+        "never null: {info}"
+    );
+    let view: serde_json::Value = f
+        .http
+        .get(f.url("", &f.view))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["UserCanWrite"], false, "a view token cannot write");
+    f.running.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_open_only_their_own_file() {
+    let f = fixture().await;
+    let other = format!(
+        "{}/wopi/files/{}?access_token={}",
+        f.base, f.other_doc, f.edit
+    );
+    assert_eq!(
+        f.http.get(other).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let forged = format!("{}x", f.edit);
+    assert_eq!(
+        f.http
+            .get(f.url("", &forged))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let none = format!("{}/wopi/files/{}", f.base, f.doc);
+    assert_eq!(f.http.get(none).send().await.unwrap().status(), 401);
+    assert_eq!(f.op("MADE_UP", &f.edit, &[]).await.status(), 501);
+    f.running.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_put_unlock_follow_the_wopi_rules() {
+    lock_flow(fixture().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_put_unlock_follow_the_wopi_rules_on_the_aws_adapters() {
+    let Some(adapters) = common::moto_adapters(true).await else {
+        return;
+    };
+    lock_flow(fixture_on(adapters, tempfile::tempdir().unwrap()).await).await;
+}
+
+async fn lock_flow(f: Fixture) {
+    // Unlocked, non-empty file: PutFile is refused with an empty lock header.
+    let r = f.put(&f.edit, None, b"nope").await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(lock_header(&r).as_deref(), Some(""));
+
+    assert_eq!(
+        f.op("LOCK", &f.edit, &[("X-WOPI-Lock", "A")])
+            .await
+            .status(),
+        200
+    );
+    let r = f.op("LOCK", &f.edit, &[("X-WOPI-Lock", "B")]).await;
+    assert_eq!(
+        (r.status().as_u16(), lock_header(&r).as_deref()),
+        (409, Some("A"))
+    );
+    let r = f.op("GET_LOCK", &f.edit, &[]).await;
+    assert_eq!(lock_header(&r).as_deref(), Some("A"));
+
+    let before = f
+        .http
+        .get(f.url("", &f.edit))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let r = f.put(&f.edit, Some("A"), b"version two").await;
+    assert_eq!(r.status(), 200);
+    let item_version = r.headers()["x-wopi-itemversion"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        Some(item_version.as_str()),
+        before["Version"].as_str(),
+        "Version changes on save"
+    );
+    assert_eq!(f.content().await, b"version two");
+
+    let r = f.put(&f.edit, Some("B"), b"wrong lock").await;
+    assert_eq!(
+        (r.status().as_u16(), lock_header(&r).as_deref()),
+        (409, Some("A"))
+    );
+    assert_eq!(
+        f.content().await,
+        b"version two",
+        "a refused save changes nothing"
+    );
+
+    let r = f
+        .op(
+            "LOCK",
+            &f.edit,
+            &[("X-WOPI-Lock", "C"), ("X-WOPI-OldLock", "A")],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "UnlockAndRelock");
+    assert_eq!(
+        f.op("REFRESH_LOCK", &f.edit, &[("X-WOPI-Lock", "C")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        f.op("UNLOCK", &f.edit, &[("X-WOPI-Lock", "C")])
+            .await
+            .status(),
+        200
+    );
+    let r = f.op("UNLOCK", &f.edit, &[("X-WOPI-Lock", "C")]).await;
+    assert_eq!(
+        (r.status().as_u16(), lock_header(&r).as_deref()),
+        (409, Some(""))
+    );
+
+    // A view token cannot lock or write.
+    assert_eq!(
+        f.op("LOCK", &f.view, &[("X-WOPI-Lock", "V")])
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(f.put(&f.view, None, b"x").await.status(), 401);
+    f.running.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_save_of_racing_editors_is_a_version() {
+    let f = fixture().await;
+    assert_eq!(
+        f.op("LOCK", &f.edit, &[("X-WOPI-Lock", "L")])
+            .await
+            .status(),
+        200
+    );
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let (http, url) = (f.http.clone(), f.url("/contents", &f.edit));
+        let lock = if i % 3 == 0 { "other" } else { "L" };
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .header("X-WOPI-Override", "PUT")
+                .header("X-WOPI-Lock", lock)
+                .body(format!("save {i}"))
+                .send()
+                .await
+                .unwrap();
+            (lock, r.status().as_u16())
+        }));
+    }
+    let mut acked = 0;
+    for t in tasks {
+        let (lock, status) = t.await.unwrap();
+        match lock {
+            "L" => {
+                assert_eq!(status, 200);
+                acked += 1;
+            }
+            _ => assert_eq!(status, 409, "no save without the lock"),
+        }
+    }
+    let (tenant, doc) = (
+        f.running.demo.tenant.id,
+        bridge_documents::DocId::parse(&f.doc).unwrap(),
+    );
+    let history = f
+        .running
+        .adapters
+        .documents()
+        .history(tenant, doc, &bridge_documents::PageRequest::first(100))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.items.len(),
+        acked + 1,
+        "upload + one version per acknowledged save"
+    );
+    f.running.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_file_honours_max_expected_size_and_rename_keeps_the_extension() {
+    let f = fixture().await;
+    let r = f
+        .http
+        .get(f.url("/contents", &f.edit))
+        .header("X-WOPI-MaxExpectedSize", "2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412);
+    let r = f
+        .op(
+            "RENAME_FILE",
+            &f.edit,
+            &[("X-WOPI-RequestedName", "new+AF8-name")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["Name"], "new_name");
+    let info: serde_json::Value = f
+        .http
+        .get(f.url("", &f.edit))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["BaseFileName"], "new_name.wopitest");
+    assert_eq!(f.op("PUT_USER_INFO", &f.edit, &[]).await.status(), 200);
+    f.running.shutdown();
+}
