@@ -3,7 +3,7 @@
 //! `bridge-wopi-host`; this crate routes HTTP to it.
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
@@ -11,8 +11,19 @@ use axum::routing::get;
 use bridge_http::Readiness;
 use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
-use bridge_wopi_host::http::{access_token, error, header, reply};
+use bridge_wopi_host::http::{access_token, body_stream, content_length, error, header, reply};
+use bridge_wopi_host::relative::RelativeRequest;
 use bridge_wopi_host::{LockOp, WopiError, WopiHost};
+
+/// Largest PutUserInfo body read (WOPI allows 1024 characters).
+const MAX_USER_INFO_BODY: usize = 4096;
+
+#[derive(Clone)]
+struct FilesState {
+    host: WopiHost,
+    /// `BRIDGE_PUBLIC_URL`; without it WOPI URLs are built from the request's Host.
+    public_url: Option<String>,
+}
 
 /// The function's name: its binary, its health route `/health/wopi-files`, its log field.
 pub const NAME: &str = "wopi-files";
@@ -28,22 +39,37 @@ pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
 pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
     let wopi = Router::new()
         .route("/wopi/files/{id}", get(file).post(file))
-        .with_state(adapters.wopi_host());
+        .with_state(FilesState {
+            host: adapters.wopi_host(),
+            public_url: adapters.config.public_url.clone(),
+        });
     Ok(readiness(adapters)?.route().merge(wopi))
 }
 
 async fn file(
-    State(host): State<WopiHost>,
+    State(state): State<FilesState>,
     method: Method,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     hdrs: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    match run(&host, &method, &id, query.as_deref(), &hdrs, &body).await {
+    let base = wopi_base(state.public_url.as_deref(), &hdrs);
+    match run(&state.host, &method, &id, query.as_deref(), &hdrs, body, &base).await {
         Ok(r) => r,
         Err(e) => error(e),
     }
+}
+
+/// Where WOPI sources live: the configured public URL, else the scheme and host the request
+/// came in on (API Gateway sets `X-Forwarded-Proto`).
+fn wopi_base(public_url: Option<&str>, hdrs: &HeaderMap) -> String {
+    if let Some(u) = public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let proto = header(hdrs, "x-forwarded-proto").unwrap_or("http");
+    let host = header(hdrs, "host").unwrap_or("localhost");
+    format!("{proto}://{host}")
 }
 
 async fn run(
@@ -52,7 +78,8 @@ async fn run(
     id: &str,
     query: Option<&str>,
     hdrs: &HeaderMap,
-    body: &[u8],
+    body: Body,
+    base: &str,
 ) -> Result<Response, WopiError> {
     let op = Operation::resolve(
         Route::File,
@@ -88,15 +115,25 @@ async fn run(
         }
         Operation::DeleteFile => host.delete(&s).await?,
         Operation::PutUserInfo => {
-            let text = std::str::from_utf8(body)
+            let bytes = axum::body::to_bytes(body, MAX_USER_INFO_BODY)
+                .await
+                .map_err(|_| WopiError::new(400, "UserInfo body too large or unreadable"))?;
+            let text = std::str::from_utf8(&bytes)
                 .map_err(|_| WopiError::new(400, "UserInfo is not UTF-8"))?;
             host.put_user_info(&s, text).await?
         }
         Operation::PutRelativeFile => {
-            return Err(WopiError::new(
-                501,
-                "PutRelativeFile is not implemented yet",
-            ));
+            let size = header(hdrs, headers::SIZE)
+                .and_then(|v| v.trim().parse().ok())
+                .or_else(|| content_length(hdrs));
+            let req = RelativeRequest {
+                suggested: header(hdrs, headers::SUGGESTED_TARGET),
+                relative: header(hdrs, headers::RELATIVE_TARGET),
+                overwrite: header(hdrs, headers::OVERWRITE_RELATIVE_TARGET),
+                size,
+                wopi_base: base,
+            };
+            host.put_relative(&s, req, body_stream(body)).await?
         }
         Operation::GetFile | Operation::PutFile => {
             return Err(WopiError::new(501, "not an operation of this route"));

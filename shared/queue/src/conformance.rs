@@ -450,11 +450,14 @@ async fn concurrent_receivers_never_share_a_message(fx: Fixture) {
             .entry((d.id.clone(), d.receive_count))
             .or_default() += 1;
     }
-    assert!(
-        per_delivery.values().all(|n| *n == 1),
-        "one delivery handed out twice: {all:?}"
-    );
+    // Within one visibility window no delivery may be handed out twice. Past it (a loaded
+    // machine against moto's 1 s timeout) messages legitimately come back, and SQS standard
+    // queues may then even hand out a redelivery twice, so only the window is judged.
     if elapsed < fx.visibility {
+        assert!(
+            per_delivery.values().all(|n| *n == 1),
+            "one delivery handed out twice: {all:?}"
+        );
         assert_eq!(
             all.len(),
             MESSAGES,

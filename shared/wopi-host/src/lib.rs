@@ -12,6 +12,7 @@
 mod errors;
 pub mod http;
 mod issue;
+pub mod relative;
 pub mod locks;
 mod session;
 mod utf7;

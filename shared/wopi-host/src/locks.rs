@@ -31,7 +31,7 @@ pub enum LockOp {
 const MAX_ATTEMPTS: usize = 8;
 
 /// The lock stored on a document, if any (expired or not; the rules judge expiry).
-fn stored_lock(doc: &Document) -> Option<LockState> {
+pub(crate) fn stored_lock(doc: &Document) -> Option<LockState> {
     let id = LockId::parse(doc.lock_id.as_deref()?).ok()?;
     Some(LockState {
         lock_id: id,
@@ -40,7 +40,7 @@ fn stored_lock(doc: &Document) -> Option<LockState> {
 }
 
 /// The document holds no lock that is still active at `now`.
-fn not_locked(now: i64) -> Condition {
+pub(crate) fn not_locked(now: i64) -> Condition {
     Condition::AttrNotExists("lock_id".into()).or(Condition::LessThan(
         "lock_expires_at".into(),
         json!(now.saturating_add(1)),
@@ -55,6 +55,17 @@ fn holds_lock(id: &str, now: i64) -> Condition {
 
 fn store_err(e: StoreError) -> WopiError {
     WopiError::new(500, e.to_string())
+}
+
+/// Rename and delete change the file, not its content: they need an edit token and the
+/// "add document" right, whatever the file type (a Save As target may be of a type Office
+/// cannot edit, and Office still deletes or renames it).
+fn need_manage(s: &Session) -> Result<(), WopiError> {
+    if s.claims.permission.can_write() && s.user.has(bridge_core::tenant::Right::AddDocument) {
+        Ok(())
+    } else {
+        Err(WopiError::unauthorized("this token or user may not rename or delete the file"))
+    }
 }
 
 fn need_write(s: &Session) -> Result<(), WopiError> {
@@ -194,7 +205,7 @@ impl WopiHost {
         lock_header: Option<&str>,
         requested: Option<&str>,
     ) -> Result<Reply, WopiError> {
-        need_write(s)?;
+        need_manage(s)?;
         let now = self.now();
         let current = stored_lock(&s.doc);
         let outcome = lock::rename_file(current.as_ref(), lock_header, now);
@@ -235,7 +246,7 @@ impl WopiHost {
 
     /// DeleteFile: refused (409 + lock) while anyone holds the lock.
     pub async fn delete(&self, s: &Session) -> Result<Reply, WopiError> {
-        need_write(s)?;
+        need_manage(s)?;
         let now = self.now();
         let outcome = lock::delete_file(stored_lock(&s.doc).as_ref(), now);
         if outcome != LockOutcome::Proceed {

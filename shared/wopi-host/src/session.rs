@@ -90,8 +90,7 @@ impl WopiHost {
         c.user_can_write = s.can_write;
         c.read_only = !s.can_write;
         c.user_can_rename = s.can_write;
-        // PutRelativeFile is not implemented yet: WOPI requires this flag when it answers 501.
-        c.user_can_not_write_relative = true;
+        c.user_can_not_write_relative = !s.user.has(Right::AddDocument);
         c.supports_locks = true;
         c.supports_get_lock = true;
         c.supports_extended_lock_length = true;

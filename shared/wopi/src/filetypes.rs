@@ -68,6 +68,10 @@ impl OfficeApp {
 /// The validator's test extension; only opens when explicitly allowed (test deployments).
 pub const WOPITEST_EXT: &str = "wopitest";
 
+/// The extension the validator gives the files it creates with PutRelativeFile (and then locks,
+/// renames and deletes); gated like [`WOPITEST_EXT`].
+pub const WOPITESTX_EXT: &str = "wopitestx";
+
 const WORD_EDIT: &[&str] = &["docx", "docm", "odt"];
 const EXCEL_EDIT: &[&str] = &["xlsx", "xlsm", "xlsb", "ods"];
 const POWERPOINT_EDIT: &[&str] = &["pptx", "ppsx", "odp"];
@@ -95,13 +99,13 @@ pub fn extension_of(file_name: &str) -> String {
 }
 
 /// DOC-5: how a document with extension `ext` opens. Case-insensitive; a leading dot is fine.
-/// `.wopitest` (the validator's type) is editable only when `allow_wopitest` (test deployments),
-/// otherwise download-only like any unknown type.
+/// `.wopitest` and `.wopitestx` (the validator's types) are editable only when `allow_wopitest`
+/// (test deployments), otherwise download-only like any unknown type.
 pub fn open_mode(ext: &str, allow_wopitest: bool) -> OpenMode {
     let e = normalize_ext(ext);
     let e = e.as_str();
     let any = |lists: &[&[&str]]| lists.iter().any(|l| l.contains(&e));
-    if e == WOPITEST_EXT {
+    if e == WOPITEST_EXT || e == WOPITESTX_EXT {
         return if allow_wopitest {
             OpenMode::Edit
         } else {
@@ -234,6 +238,8 @@ mod tests {
         assert_eq!(open_mode("wopitest", true), OpenMode::Edit);
         assert_eq!(open_mode(".WOPITEST", true), OpenMode::Edit);
         assert_eq!(open_mode("wopitest", false), OpenMode::DownloadOnly);
+        assert_eq!(open_mode("wopitestx", true), OpenMode::Edit);
+        assert_eq!(open_mode("wopitestx", false), OpenMode::DownloadOnly);
         assert_eq!(office_app("wopitest"), None);
     }
 
