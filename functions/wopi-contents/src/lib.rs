@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::get;
@@ -11,9 +11,17 @@ use bridge_http::Readiness;
 use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
 use bridge_wopi_host::http::{
-    access_token, body_stream, content_length, error, header, reply, streamed,
+    access_token, body_stream, check_proof, content_length, error, header, reply, streamed,
+    wopi_base,
 };
 use bridge_wopi_host::{WopiError, WopiHost};
+
+#[derive(Clone)]
+struct ContentsState {
+    host: WopiHost,
+    /// `BRIDGE_PUBLIC_URL`; without it the public URL comes from the request's Host.
+    public_url: Option<String>,
+}
 
 /// The function's name: its binary, its health route `/health/wopi-contents`, its log field.
 pub const NAME: &str = "wopi-contents";
@@ -29,19 +37,30 @@ pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
 pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
     let wopi = Router::new()
         .route("/wopi/files/{id}/contents", get(contents).post(contents))
-        .with_state(adapters.wopi_host());
+        .with_state(ContentsState {
+            host: adapters.wopi_host(),
+            public_url: adapters.config.public_url.clone(),
+        });
     Ok(readiness(adapters)?.route().merge(wopi))
 }
 
 async fn contents(
-    State(host): State<WopiHost>,
+    State(state): State<ContentsState>,
     method: Method,
     Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
     hdrs: HeaderMap,
     body: Body,
 ) -> Response {
-    match run(&host, &method, &id, query.as_deref(), &hdrs, body).await {
+    let base = wopi_base(state.public_url.as_deref(), &hdrs);
+    let token = access_token(query.as_deref(), &hdrs);
+    if let Some(t) = &token
+        && let Err(e) = check_proof(&state.host, &base, &uri, t, &hdrs)
+    {
+        return error(e);
+    }
+    match run(&state.host, &method, &id, token, &hdrs, body).await {
         Ok(r) => r,
         Err(e) => error(e),
     }
@@ -51,7 +70,7 @@ async fn run(
     host: &WopiHost,
     method: &Method,
     id: &str,
-    query: Option<&str>,
+    token: Option<String>,
     hdrs: &HeaderMap,
     body: Body,
 ) -> Result<Response, WopiError> {
@@ -63,8 +82,7 @@ async fn run(
     )
     .map_err(|e| WopiError::new(e.status(), e.to_string()))?;
     bridge_http::request::record_operation(&format!("{op:?}"));
-    let token =
-        access_token(query, hdrs).ok_or_else(|| WopiError::unauthorized("no access token"))?;
+    let token = token.ok_or_else(|| WopiError::unauthorized("no access token"))?;
     let s = host.authorize(id, &token).await?;
     bridge_http::request::record_tenant(&s.tenant);
     match op {

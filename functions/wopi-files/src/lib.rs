@@ -4,14 +4,16 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::get;
 use bridge_http::Readiness;
 use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
-use bridge_wopi_host::http::{access_token, body_stream, content_length, error, header, reply};
+use bridge_wopi_host::http::{
+    access_token, body_stream, check_proof, content_length, error, header, reply, wopi_base,
+};
 use bridge_wopi_host::relative::RelativeRequest;
 use bridge_wopi_host::{LockOp, WopiError, WopiHost};
 
@@ -50,33 +52,29 @@ async fn file(
     State(state): State<FilesState>,
     method: Method,
     Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
     hdrs: HeaderMap,
     body: Body,
 ) -> Response {
     let base = wopi_base(state.public_url.as_deref(), &hdrs);
-    match run(&state.host, &method, &id, query.as_deref(), &hdrs, body, &base).await {
+    let token = access_token(query.as_deref(), &hdrs);
+    if let Some(t) = &token
+        && let Err(e) = check_proof(&state.host, &base, &uri, t, &hdrs)
+    {
+        return error(e);
+    }
+    match run(&state.host, &method, &id, token, &hdrs, body, &base).await {
         Ok(r) => r,
         Err(e) => error(e),
     }
-}
-
-/// Where WOPI sources live: the configured public URL, else the scheme and host the request
-/// came in on (API Gateway sets `X-Forwarded-Proto`).
-fn wopi_base(public_url: Option<&str>, hdrs: &HeaderMap) -> String {
-    if let Some(u) = public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let proto = header(hdrs, "x-forwarded-proto").unwrap_or("http");
-    let host = header(hdrs, "host").unwrap_or("localhost");
-    format!("{proto}://{host}")
 }
 
 async fn run(
     host: &WopiHost,
     method: &Method,
     id: &str,
-    query: Option<&str>,
+    token: Option<String>,
     hdrs: &HeaderMap,
     body: Body,
     base: &str,
@@ -89,8 +87,7 @@ async fn run(
     )
     .map_err(|e| WopiError::new(e.status(), e.to_string()))?;
     bridge_http::request::record_operation(&format!("{op:?}"));
-    let token =
-        access_token(query, hdrs).ok_or_else(|| WopiError::unauthorized("no access token"))?;
+    let token = token.ok_or_else(|| WopiError::unauthorized("no access token"))?;
     let s = host.authorize(id, &token).await?;
     bridge_http::request::record_tenant(&s.tenant);
     let lock = header(hdrs, headers::LOCK);

@@ -33,25 +33,40 @@ const KNOWN_GAPS: &[(&str, &str)] = &[(
 )];
 
 fn suite_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/wopi-validator/TestCases.xml")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/wopi-validator/TestCases.xml")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wopi_validator_groups_we_implement_all_pass() {
     let path = suite_path();
-    assert!(path.exists(), "validator test cases missing at {}", path.display());
+    assert!(
+        path.exists(),
+        "validator test cases missing at {}",
+        path.display()
+    );
     let suite = Suite::load(&path).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::from_lookup(|_| None).unwrap();
-    config.storage = Storage::Embedded { data_dir: dir.path().to_path_buf() };
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
     config.wopi_test_files = true;
-    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
     let docs = running.adapters.documents();
-    let client = docs.create_client(tenant, &user, "Validator").await.unwrap();
+    let client = docs
+        .create_client(tenant, &user, "Validator")
+        .await
+        .unwrap();
     let empty: bridge_blobs::ByteStream = Box::pin(futures::stream::empty());
-    let doc = docs.upload(tenant, &user, client.client_id, "validator.wopitest", empty).await.unwrap();
+    let doc = docs
+        .upload(tenant, &user, client.client_id, "validator.wopitest", empty)
+        .await
+        .unwrap();
     let token = running
         .adapters
         .wopi_host()
@@ -71,7 +86,11 @@ async fn wopi_validator_groups_we_implement_all_pass() {
     };
     let report = runner.run(&suite, &filter).await;
     report.print();
-    let passed = report.cases.iter().filter(|c| matches!(c.outcome, Outcome::Pass)).count();
+    let passed = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Pass))
+        .count();
     let failed: Vec<&str> = report
         .cases
         .iter()
@@ -79,7 +98,12 @@ async fn wopi_validator_groups_we_implement_all_pass() {
         .map(|c| c.name.as_str())
         .collect();
     let known: Vec<&str> = KNOWN_GAPS.iter().map(|(n, _)| *n).collect();
-    assert_eq!(failed, known, "validator failures other than the known gaps:\n{}", report.render());
+    assert_eq!(
+        failed,
+        known,
+        "validator failures other than the known gaps:\n{}",
+        report.render()
+    );
     assert!(passed > 0, "nothing passed:\n{}", report.render());
     running.shutdown();
 }

@@ -16,6 +16,7 @@ use bridge_store::dynamo::DynamoTable;
 use bridge_store::sqlite::SqliteTable;
 
 use bridge_documents::Documents;
+use bridge_wopi::discovery::Discovery;
 use bridge_wopi_host::{HostSettings, WopiHost};
 use secrecy::{ExposeSecret, SecretSlice};
 
@@ -94,6 +95,9 @@ pub struct Adapters {
     pub config: Arc<Config>,
     /// Key that signs and verifies our tokens (see [`crate::keys`]).
     pub signing_key: Arc<SecretSlice<u8>>,
+    /// Office's discovery, when configured: action URLs and the proof keys the WOPI host
+    /// enforces.
+    pub discovery: Option<Arc<Discovery>>,
     queues: Queues,
 }
 
@@ -159,6 +163,7 @@ impl Adapters {
             blobs: Arc::new(blobs),
             clock,
             ids: Arc::new(RandomIds),
+            discovery: load_discovery(&config)?,
             config: Arc::new(config),
             signing_key,
             queues: Queues::Local(queues),
@@ -195,6 +200,7 @@ impl Adapters {
             )),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
+            discovery: load_discovery(config)?,
             config: Arc::new(config.clone()),
             signing_key,
             queues: Queues::Sqs {
@@ -233,6 +239,10 @@ impl Adapters {
                 allow_wopitest: self.config.wopi_test_files,
                 max_put_bytes: self.config.max_upload_bytes,
                 brand_name: "m365-bridge".into(),
+                proof_keys: self
+                    .discovery
+                    .as_ref()
+                    .and_then(|d| d.proof_keys().cloned()),
             },
         )
     }
@@ -255,4 +265,35 @@ impl Adapters {
             }
         }
     }
+}
+
+/// Reads Office's discovery from the configured file. (An https source is fetched by the
+/// deployment into a file or parameter before start; fetching it here is future work.)
+fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError> {
+    let Some(source) = &config.wopi_discovery else {
+        tracing::warn!(
+            "WOPI proof keys are NOT enforced: BRIDGE_WOPI_DISCOVERY is not set (fine for local \
+             runs; production must configure Office's discovery)"
+        );
+        return Ok(None);
+    };
+    let invalid = |reason: String| ConfigError::Invalid {
+        var: "BRIDGE_WOPI_DISCOVERY",
+        reason,
+    };
+    if source.starts_with("https://") {
+        return Err(invalid(
+            "fetching discovery over https is not implemented yet; give a file path".into(),
+        ));
+    }
+    let xml = std::fs::read_to_string(source)
+        .map_err(|e| invalid(format!("cannot read {source}: {e}")))?;
+    let discovery =
+        Discovery::parse(&xml).map_err(|e| invalid(format!("unusable discovery: {e}")))?;
+    if discovery.proof_keys().is_some() {
+        tracing::info!("WOPI proof keys enforced on every WOPI request");
+    } else {
+        tracing::warn!("discovery has no proof-key element: WOPI proof keys are NOT enforced");
+    }
+    Ok(Some(Arc::new(discovery)))
 }

@@ -88,6 +88,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Allow the WOPI validator's `.wopitest` extension to be edited (`BRIDGE_WOPI_TEST_FILES=1`).
     pub wopi_test_files: bool,
+    /// Where Office's discovery XML comes from (`BRIDGE_WOPI_DISCOVERY`): an https URL or a
+    /// local file path. When it carries a proof key, every WOPI request must be signed.
+    pub wopi_discovery: Option<String>,
 }
 
 /// Default of [`Config::max_upload_bytes`].
@@ -107,6 +110,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("wopi_test_files", &self.wopi_test_files)
+            .field("wopi_discovery", &self.wopi_discovery)
             .finish()
     }
 }
@@ -264,6 +268,15 @@ impl Config {
                 });
             }
         };
+        let wopi_discovery = var("BRIDGE_WOPI_DISCOVERY");
+        if let Some(d) = &wopi_discovery
+            && d.starts_with("http://")
+        {
+            return Err(ConfigError::Invalid {
+                var: "BRIDGE_WOPI_DISCOVERY",
+                reason: "discovery must come over https (or from a local file path)".into(),
+            });
+        }
         Ok(Config {
             storage,
             stage: var("BRIDGE_STAGE").unwrap_or_else(|| "local".into()),
@@ -273,6 +286,7 @@ impl Config {
             log_format,
             max_upload_bytes,
             wopi_test_files,
+            wopi_discovery,
         })
     }
 }
@@ -390,6 +404,18 @@ mod tests {
             e,
             ConfigError::Invalid {
                 var: "BRIDGE_SIGNING_KEY",
+                ..
+            }
+        ));
+        let e = load(&[(
+            "BRIDGE_WOPI_DISCOVERY",
+            "http://office.example/hosting/discovery",
+        )])
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_WOPI_DISCOVERY",
                 ..
             }
         ));

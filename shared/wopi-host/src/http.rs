@@ -88,3 +88,34 @@ pub fn error(e: WopiError) -> Response {
     set_headers(&mut resp, &[(bridge_wopi::headers::SERVER_ERROR, e.reason)]);
     resp
 }
+
+/// Where WOPI sources live: the configured public URL, else the scheme and host the request
+/// came in on (API Gateway and load balancers set `X-Forwarded-Proto`).
+pub fn wopi_base(public_url: Option<&str>, headers: &HeaderMap) -> String {
+    if let Some(u) = public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let proto = header(headers, "x-forwarded-proto").unwrap_or("http");
+    let host = header(headers, "host").unwrap_or("localhost");
+    format!("{proto}://{host}")
+}
+
+/// Verifies Office's proof (when the host enforces proof keys) for a request to `uri` (path and
+/// raw query as received) under `base`.
+pub fn check_proof(
+    host: &crate::WopiHost,
+    base: &str,
+    uri: &http::Uri,
+    access_token: &str,
+    headers: &HeaderMap,
+) -> Result<(), WopiError> {
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+    let url = format!("{base}{path_and_query}");
+    host.check_proof(
+        access_token,
+        &url,
+        header(headers, bridge_wopi::headers::TIMESTAMP),
+        header(headers, bridge_wopi::headers::PROOF),
+        header(headers, bridge_wopi::headers::PROOF_OLD),
+    )
+}

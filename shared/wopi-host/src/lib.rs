@@ -12,8 +12,8 @@
 mod errors;
 pub mod http;
 mod issue;
-pub mod relative;
 pub mod locks;
+pub mod relative;
 mod session;
 mod utf7;
 
@@ -37,6 +37,9 @@ pub struct HostSettings {
     pub max_put_bytes: u64,
     /// Shown in Office's header breadcrumb.
     pub brand_name: String,
+    /// Office's proof keys from discovery; when present every WOPI request must carry a valid
+    /// proof (X-WOPI-Proof / X-WOPI-ProofOld / X-WOPI-TimeStamp), else it is refused with 500.
+    pub proof_keys: Option<bridge_wopi::proof::ProofKeys>,
 }
 
 /// The WOPI host service.
@@ -78,6 +81,39 @@ impl WopiHost {
     /// The settings in force.
     pub fn settings(&self) -> &HostSettings {
         &self.settings
+    }
+
+    /// Checks that a request really comes from Office (proof keys), when keys are configured.
+    /// `url` is the full public URL Office called, raw query included.
+    pub fn check_proof(
+        &self,
+        access_token: &str,
+        url: &str,
+        timestamp: Option<&str>,
+        proof: Option<&str>,
+        proof_old: Option<&str>,
+    ) -> Result<(), WopiError> {
+        let Some(keys) = &self.settings.proof_keys else {
+            return Ok(());
+        };
+        let request = bridge_wopi::proof::ProofRequest {
+            access_token,
+            url,
+            timestamp,
+            proof,
+            proof_old,
+        };
+        match bridge_wopi::proof::verify_proof(&request, keys, self.now()) {
+            Ok(m) => {
+                if m.discovery_is_stale() {
+                    tracing::warn!(
+                        "WOPI proof matched only with the old key: discovery may be stale"
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => Err(WopiError::new(500, format!("proof key check failed: {e}"))),
+        }
     }
 
     fn now(&self) -> i64 {

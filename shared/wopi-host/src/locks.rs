@@ -64,7 +64,9 @@ fn need_manage(s: &Session) -> Result<(), WopiError> {
     if s.claims.permission.can_write() && s.user.has(bridge_core::tenant::Right::AddDocument) {
         Ok(())
     } else {
-        Err(WopiError::unauthorized("this token or user may not rename or delete the file"))
+        Err(WopiError::unauthorized(
+            "this token or user may not rename or delete the file",
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 //!   or a full name; we adjust the name until it is free and valid — never 400/409;
 //! * relative (`X-WOPI-RelativeTarget`): exactly that name; invalid → 400, taken → 409 unless
 //!   `X-WOPI-OverwriteRelativeTarget: true`, and a locked target → 409 with its lock.
+//!
 //! Both headers UTF-7 encoded. The answer names the new file and gives its WOPI URL with a fresh
 //! access token for the same user.
 
@@ -38,12 +39,22 @@ pub struct RelativeRequest<'a> {
 const FORBIDDEN: &[char] = &['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
 
 fn sanitize(name: &str) -> String {
-    name.chars().map(|c| if c.is_control() || FORBIDDEN.contains(&c) { '_' } else { c }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_control() || FORBIDDEN.contains(&c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `name` as UTF-7 when it is plain ASCII (the only case we need to send back).
 fn utf7_ascii(name: &str) -> Option<String> {
-    name.chars().all(|c| c.is_ascii() && !c.is_ascii_control()).then(|| name.replace('+', "+-"))
+    name.chars()
+        .all(|c| c.is_ascii() && !c.is_ascii_control())
+        .then(|| name.replace('+', "+-"))
 }
 
 /// `base (n).ext`
@@ -59,7 +70,10 @@ impl WopiHost {
         let mut out = Vec::new();
         let mut page = PageRequest::first(500);
         loop {
-            let listing = self.docs.list(s.tenant, s.doc.client_id, true, &page).await?;
+            let listing = self
+                .docs
+                .list(s.tenant, s.doc.client_id, true, &page)
+                .await?;
             for summary in listing.items {
                 if let Ok(doc) = self.docs.get(s.tenant, summary.doc_id).await {
                     out.push((summary.name.to_lowercase(), doc));
@@ -86,7 +100,12 @@ impl WopiHost {
             return Err(WopiError::new(413, "larger than the upload limit"));
         }
         let existing = self.names_in_client(s).await?;
-        let find = |name: &str| existing.iter().find(|(n, _)| *n == name.to_lowercase()).map(|(_, d)| d);
+        let find = |name: &str| {
+            existing
+                .iter()
+                .find(|(n, _)| *n == name.to_lowercase())
+                .map(|(_, d)| d)
+        };
         let (name, overwrite_target) = match (req.suggested, req.relative) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(WopiError::new(
@@ -121,7 +140,11 @@ impl WopiHost {
                 let parsed = match DocumentName::parse(&target) {
                     Ok(p) => p,
                     Err(e) => {
-                        let mut r = Reply { status: 400, headers: Vec::new(), body: None };
+                        let mut r = Reply {
+                            status: 400,
+                            headers: Vec::new(),
+                            body: None,
+                        };
                         if let Some(valid) = DocumentName::parse(&sanitize(&target))
                             .ok()
                             .and_then(|p| utf7_ascii(p.as_str()))
@@ -132,12 +155,15 @@ impl WopiHost {
                         return Ok(r);
                     }
                 };
-                let overwrite = req.overwrite.is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+                let overwrite = req
+                    .overwrite
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
                 match find(parsed.as_str()) {
                     None => (parsed.as_str().to_string(), None),
                     Some(doc) => {
                         let now = self.now();
-                        let outcome = lock::put_relative_target(stored_lock(doc).as_ref(), overwrite, now);
+                        let outcome =
+                            lock::put_relative_target(stored_lock(doc).as_ref(), overwrite, now);
                         if outcome != LockOutcome::Proceed {
                             return Ok(Reply::from_outcome(&outcome));
                         }
@@ -148,7 +174,11 @@ impl WopiHost {
                                 n += 1;
                                 free = numbered(&parsed, n);
                             }
-                            let mut r = Reply { status: 409, headers: Vec::new(), body: None };
+                            let mut r = Reply {
+                                status: 409,
+                                headers: Vec::new(),
+                                body: None,
+                            };
                             if let Some(v) = utf7_ascii(&free) {
                                 r = r.header(headers::VALID_RELATIVE_TARGET, v);
                             }
@@ -164,7 +194,14 @@ impl WopiHost {
                 let guard = not_locked(self.now());
                 match self
                     .docs
-                    .save_new_version(s.tenant, &s.user, target.doc_id, body, Some(guard), VersionCause::Save)
+                    .save_new_version(
+                        s.tenant,
+                        &s.user,
+                        target.doc_id,
+                        body,
+                        Some(guard),
+                        VersionCause::Save,
+                    )
                     .await
                 {
                     Ok(out) => out.document,
@@ -179,7 +216,11 @@ impl WopiHost {
                     Err(e) => return Err(e.into()),
                 }
             }
-            None => self.docs.upload(s.tenant, &s.user, s.doc.client_id, &name, body).await?,
+            None => {
+                self.docs
+                    .upload(s.tenant, &s.user, s.doc.client_id, &name, body)
+                    .await?
+            }
         };
         // The same permission as the caller's token: CheckFileInfo still reports per file type
         // whether the content can be edited, and the caller may rename or delete its new file.

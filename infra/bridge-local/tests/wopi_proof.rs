@@ -1,0 +1,131 @@
+//! Proof keys: with a discovery that carries a proof key, every WOPI request must be signed by
+//! the matching private key (as Office signs), over our own URL, token and a fresh timestamp.
+//! The key pair is a test key in `tests/fixtures`, standing in for Office's.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use bridge_platform::{Config, Storage};
+use bridge_wopi::token::Permission;
+use rsa::RsaPrivateKey;
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::traits::PublicKeyParts;
+
+const TICKS_AT_EPOCH: i64 = 621_355_968_000_000_000;
+
+fn key() -> RsaPrivateKey {
+    let pem = include_str!("fixtures/test-proof-key.pem");
+    RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
+}
+
+fn discovery_xml(key: &RsaPrivateKey) -> String {
+    let public = key.to_public_key();
+    let modulus = B64.encode(public.n().to_bytes_be());
+    let exponent = B64.encode(public.e().to_bytes_be());
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<wopi-discovery><net-zone name="external-https">
+<app name="Word" favIconUrl="https://office.example/wv/resources/1033/FavIcon_Word.ico">
+<action name="view" ext="docx" urlsrc="https://office.example/wv/wordviewerframe.aspx?&lt;ui=UI_LLCC&amp;&gt;"/>
+</app></net-zone>
+<proof-key modulus="{modulus}" exponent="{exponent}"/>
+</wopi-discovery>"#
+    )
+}
+
+fn sign(key: &RsaPrivateKey, token: &str, url: &str, ticks: i64) -> String {
+    let data = bridge_wopi::proof::signed_data(token, url, ticks).unwrap();
+    let signer = SigningKey::<sha2::Sha256>::new(key.clone());
+    B64.encode(signer.sign(&data).to_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() {
+    let key = key();
+    let dir = tempfile::tempdir().unwrap();
+    let discovery = dir.path().join("discovery.xml");
+    std::fs::write(&discovery, discovery_xml(&key)).unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().join("data"),
+    };
+    config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
+    let docs = running.adapters.documents();
+    let client = docs.create_client(tenant, &user, "Proofs").await.unwrap();
+    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
+        Ok(bytes::Bytes::from_static(b"signed"))
+    }));
+    let doc = docs
+        .upload(tenant, &user, client.client_id, "Signed.docx", body)
+        .await
+        .unwrap();
+    let token = running
+        .adapters
+        .wopi_host()
+        .open_session(tenant, user.id, doc.doc_id, Permission::View)
+        .await
+        .unwrap()
+        .access_token;
+
+    let url = format!(
+        "http://{}/wopi/files/{}?access_token={token}",
+        running.addr, doc.doc_id
+    );
+    let now_ticks = running.adapters.clock.now_ms() * 10_000 + TICKS_AT_EPOCH;
+    let http = reqwest::Client::new();
+    let call = |proof: Option<String>, ticks: i64| {
+        let mut req = http.get(&url).header("X-WOPI-TimeStamp", ticks.to_string());
+        if let Some(p) = proof {
+            req = req.header("X-WOPI-Proof", p);
+        }
+        req.send()
+    };
+
+    let good = call(Some(sign(&key, &token, &url, now_ticks)), now_ticks)
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200, "a correctly signed request is served");
+    let info: serde_json::Value = good.json().await.unwrap();
+    assert_eq!(info["BaseFileName"], "Signed.docx");
+
+    let unsigned = call(None, now_ticks).await.unwrap();
+    assert_eq!(unsigned.status(), 500, "an unsigned request is refused");
+
+    let other_url = url.replace("/wopi/files/", "/wopi/files/x");
+    let wrong = call(Some(sign(&key, &token, &other_url, now_ticks)), now_ticks)
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 500, "a proof over another URL is refused");
+
+    let stale_ticks = now_ticks - 21 * 60 * 10_000_000;
+    let stale = call(Some(sign(&key, &token, &url, stale_ticks)), stale_ticks)
+        .await
+        .unwrap();
+    assert_eq!(
+        stale.status(),
+        500,
+        "a proof older than 20 minutes is refused"
+    );
+
+    let contents = format!(
+        "http://{}/wopi/files/{}/contents?access_token={token}",
+        running.addr, doc.doc_id
+    );
+    let r = http
+        .get(&contents)
+        .header("X-WOPI-TimeStamp", now_ticks.to_string())
+        .header("X-WOPI-Proof", sign(&key, &token, &contents, now_ticks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"signed");
+    running.shutdown();
+}
