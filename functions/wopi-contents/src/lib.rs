@@ -11,17 +11,9 @@ use bridge_http::Readiness;
 use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
 use bridge_wopi_host::http::{
-    access_token, body_stream, check_proof, content_length, error, header, reply, streamed,
-    wopi_base,
+    WopiState, body_stream, content_length, error, front, header, reply, streamed,
 };
 use bridge_wopi_host::{WopiError, WopiHost};
-
-#[derive(Clone)]
-struct ContentsState {
-    host: WopiHost,
-    /// `BRIDGE_PUBLIC_URL`; without it the public URL comes from the request's Host.
-    public_url: Option<String>,
-}
 
 /// The function's name: its binary, its health route `/health/wopi-contents`, its log field.
 pub const NAME: &str = "wopi-contents";
@@ -37,7 +29,7 @@ pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
 pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
     let wopi = Router::new()
         .route("/wopi/files/{id}/contents", get(contents).post(contents))
-        .with_state(ContentsState {
+        .with_state(WopiState {
             host: adapters.wopi_host(),
             public_url: adapters.config.public_url.clone(),
         });
@@ -45,7 +37,7 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
 }
 
 async fn contents(
-    State(state): State<ContentsState>,
+    State(state): State<WopiState>,
     method: Method,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
@@ -53,13 +45,10 @@ async fn contents(
     hdrs: HeaderMap,
     body: Body,
 ) -> Response {
-    let base = wopi_base(state.public_url.as_deref(), &hdrs);
-    let token = access_token(query.as_deref(), &hdrs);
-    if let Some(t) = &token
-        && let Err(e) = check_proof(&state.host, &base, &uri, t, &hdrs)
-    {
-        return error(e);
-    }
+    let (_, token) = match front(&state, &uri, query.as_deref(), &hdrs) {
+        Ok(f) => f,
+        Err(e) => return error(e),
+    };
     match run(&state.host, &method, &id, token, &hdrs, body).await {
         Ok(r) => r,
         Err(e) => error(e),

@@ -11,21 +11,12 @@ use axum::routing::get;
 use bridge_http::Readiness;
 use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
-use bridge_wopi_host::http::{
-    access_token, body_stream, check_proof, content_length, error, header, reply, wopi_base,
-};
+use bridge_wopi_host::http::{WopiState, body_stream, content_length, error, front, header, reply};
 use bridge_wopi_host::relative::RelativeRequest;
 use bridge_wopi_host::{LockOp, WopiError, WopiHost};
 
 /// Largest PutUserInfo body read (WOPI allows 1024 characters).
 const MAX_USER_INFO_BODY: usize = 4096;
-
-#[derive(Clone)]
-struct FilesState {
-    host: WopiHost,
-    /// `BRIDGE_PUBLIC_URL`; without it WOPI URLs are built from the request's Host.
-    public_url: Option<String>,
-}
 
 /// The function's name: its binary, its health route `/health/wopi-files`, its log field.
 pub const NAME: &str = "wopi-files";
@@ -41,7 +32,7 @@ pub fn readiness(adapters: &Adapters) -> Result<Readiness, ConfigError> {
 pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
     let wopi = Router::new()
         .route("/wopi/files/{id}", get(file).post(file))
-        .with_state(FilesState {
+        .with_state(WopiState {
             host: adapters.wopi_host(),
             public_url: adapters.config.public_url.clone(),
         });
@@ -49,7 +40,7 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
 }
 
 async fn file(
-    State(state): State<FilesState>,
+    State(state): State<WopiState>,
     method: Method,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
@@ -57,13 +48,10 @@ async fn file(
     hdrs: HeaderMap,
     body: Body,
 ) -> Response {
-    let base = wopi_base(state.public_url.as_deref(), &hdrs);
-    let token = access_token(query.as_deref(), &hdrs);
-    if let Some(t) = &token
-        && let Err(e) = check_proof(&state.host, &base, &uri, t, &hdrs)
-    {
-        return error(e);
-    }
+    let (base, token) = match front(&state, &uri, query.as_deref(), &hdrs) {
+        Ok(f) => f,
+        Err(e) => return error(e),
+    };
     match run(&state.host, &method, &id, token, &hdrs, body, &base).await {
         Ok(r) => r,
         Err(e) => error(e),

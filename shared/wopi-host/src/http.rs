@@ -119,3 +119,28 @@ pub fn check_proof(
         header(headers, bridge_wopi::headers::PROOF_OLD),
     )
 }
+
+/// The state of both WOPI routers.
+#[derive(Debug, Clone)]
+pub struct WopiState {
+    /// The host service.
+    pub host: crate::WopiHost,
+    /// `BRIDGE_PUBLIC_URL`; without it the public URL comes from the request's Host.
+    pub public_url: Option<String>,
+}
+
+/// What every WOPI request goes through first: the public base URL, the access token, and the
+/// proof-key check (before any state is read). Returns the base and the token, if any.
+pub fn front(
+    state: &WopiState,
+    uri: &http::Uri,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(String, Option<String>), WopiError> {
+    let base = wopi_base(state.public_url.as_deref(), headers);
+    let token = access_token(raw_query, headers);
+    if let Some(t) = &token {
+        check_proof(&state.host, &base, uri, t, headers)?;
+    }
+    Ok((base, token))
+}
