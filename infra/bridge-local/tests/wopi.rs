@@ -391,3 +391,139 @@ async fn get_file_honours_max_expected_size_and_rename_keeps_the_extension() {
     assert_eq!(f.op("PUT_USER_INFO", &f.edit, &[]).await.status(), 200);
     f.running.shutdown();
 }
+
+/// A blob store that fails `put` mid-stream when told to: the storage dies during a save.
+#[derive(Debug)]
+struct FlakyBlobs {
+    inner: std::sync::Arc<dyn bridge_blobs::BlobStore>,
+    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[async_trait::async_trait]
+impl bridge_blobs::BlobStore for FlakyBlobs {
+    async fn put(
+        &self,
+        key: &bridge_blobs::BlobKey,
+        mut body: bridge_blobs::ByteStream,
+        max_size: Option<u64>,
+    ) -> Result<bridge_blobs::BlobMeta, bridge_blobs::BlobError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            use futures::StreamExt;
+            let _ = body.next().await; // part of the body arrives, then the backend dies
+            return Err(bridge_blobs::BlobError::Backend(
+                "injected: storage went away".into(),
+            ));
+        }
+        self.inner.put(key, body, max_size).await
+    }
+    async fn get(
+        &self,
+        key: &bridge_blobs::BlobKey,
+    ) -> Result<bridge_blobs::Blob, bridge_blobs::BlobError> {
+        self.inner.get(key).await
+    }
+    async fn head(
+        &self,
+        key: &bridge_blobs::BlobKey,
+    ) -> Result<bridge_blobs::BlobMeta, bridge_blobs::BlobError> {
+        self.inner.head(key).await
+    }
+    async fn delete(&self, key: &bridge_blobs::BlobKey) -> Result<(), bridge_blobs::BlobError> {
+        self.inner.delete(key).await
+    }
+    async fn ready(&self) -> Result<(), bridge_blobs::BlobError> {
+        self.inner.ready().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_that_fails_midway_leaves_the_current_version_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
+    config.wopi_test_files = true;
+    let mut adapters = bridge_platform::Adapters::from_config(&config)
+        .await
+        .unwrap();
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    adapters.blobs = std::sync::Arc::new(FlakyBlobs {
+        inner: adapters.blobs.clone(),
+        fail: fail.clone(),
+    });
+    let f = fixture_on(adapters, dir).await;
+    assert_eq!(
+        f.op("LOCK", &f.edit, &[("X-WOPI-Lock", "L")])
+            .await
+            .status(),
+        200
+    );
+    let before: serde_json::Value = f
+        .http
+        .get(f.url("", &f.edit))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // 1. The storage backend dies during the save.
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = f
+        .put(&f.edit, Some("L"), b"this save is lost by the backend")
+        .await;
+    assert!(
+        r.status().is_server_error(),
+        "a failed save is not acknowledged: {}",
+        r.status()
+    );
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        f.content().await,
+        b"hello",
+        "the current version is unchanged and readable"
+    );
+
+    // 2. The client goes away mid-body.
+    let broken = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"first half")),
+        Err(std::io::Error::other("client hung up")),
+    ]);
+    let r = f
+        .http
+        .post(f.url("/contents", &f.edit))
+        .header("X-WOPI-Override", "PUT")
+        .header("X-WOPI-Lock", "L")
+        .body(reqwest::Body::wrap_stream(broken))
+        .send()
+        .await;
+    if let Ok(r) = r {
+        assert_ne!(r.status(), 200, "a truncated body is never acknowledged");
+    }
+    assert_eq!(
+        f.content().await,
+        b"hello",
+        "still the old content after a truncated upload"
+    );
+    let after: serde_json::Value = f
+        .http
+        .get(f.url("", &f.edit))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["Version"], before["Version"],
+        "no new version from failed saves"
+    );
+    assert_eq!(
+        f.put(&f.edit, Some("L"), b"works again").await.status(),
+        200
+    );
+    assert_eq!(f.content().await, b"works again");
+    f.running.shutdown();
+}
