@@ -1,4 +1,4 @@
-//! `bridge-admin`: the operator CLI. Stable, scriptable interface: JSON on stdout, errors on
+//! `bridge-admin`: the operator CLI (seed, upload, wopi-session, dev-token). Stable, scriptable interface: JSON on stdout, errors on
 //! stderr, non-zero exit on failure. `--data-dir DIR` works on the local data of a running or
 //! stopped `bridge-local` (SQLite allows both at once); `--storage aws` uses the AWS adapters
 //! from the usual `BRIDGE_*` variables.
@@ -13,6 +13,7 @@ use bridge_platform::{Adapters, Config, Storage};
 use bridge_wopi::token::Permission;
 use clap::{Parser, Subcommand, ValueEnum};
 use futures::TryStreamExt;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,6 +86,14 @@ enum Command {
         user: String,
         #[arg(long, value_enum)]
         action: Action,
+    },
+    /// Issues an API bearer token for a user (what the local dev sign-in returns), for scripts
+    /// and tests calling `/api` without a browser sign-in.
+    DevToken {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -180,6 +189,21 @@ async fn run(args: Args) -> Result<Value, Failure> {
                 "access_token": token.access_token,
                 "access_token_ttl": token.access_token_ttl,
             }))
+        }
+        Command::DevToken { tenant, user } => {
+            let tenant = TenantId(uuid_arg("tenant", &tenant)?);
+            let user = UserId(uuid_arg("user", &user)?);
+            load_user(&adapters, tenant, user)
+                .await?
+                .ok_or_else(|| Failure("no such user in this tenant".into()))?;
+            let token = bridge_http::auth::issue_api_token(
+                adapters.signing_key.expose_secret(),
+                tenant,
+                user,
+                adapters.clock.now_ms(),
+                bridge_http::auth::DEV_TOKEN_TTL_MS,
+            )?;
+            Ok(json!({ "token": token }))
         }
     }
 }

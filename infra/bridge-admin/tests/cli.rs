@@ -122,3 +122,78 @@ async fn seed_upload_and_wopi_session_work_end_to_end() {
     );
     assert!(!ok && err.contains("--tenant"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_token_opens_the_api_of_bridge_local() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, seed, err) = admin(dir.path(), &["seed", "--tenant", "Acme"]);
+    assert!(ok, "{err}");
+    let tenant = seed["tenant_id"].as_str().unwrap().to_string();
+    let client = seed["client_id"].as_str().unwrap().to_string();
+    let editor = seed["users"][0]["id"].as_str().unwrap().to_string();
+    let (ok, out, err) = admin(
+        dir.path(),
+        &["dev-token", "--tenant", &tenant, "--user", &editor],
+    );
+    assert!(ok, "{err}");
+    let token = out["token"].as_str().unwrap().to_string();
+
+    // Unknown user and malformed ids are refused.
+    let (ok, _, err) = admin(
+        dir.path(),
+        &[
+            "dev-token",
+            "--tenant",
+            &tenant,
+            "--user",
+            "0190f3c2-0000-7000-8000-0000000000ff",
+        ],
+    );
+    assert!(!ok && err.contains("no such user"), "{err}");
+    let (ok, _, err) = admin(
+        dir.path(),
+        &["dev-token", "--tenant", "x", "--user", &editor],
+    );
+    assert!(!ok && err.contains("--tenant"), "{err}");
+
+    let mut config = bridge_platform::Config::from_lookup(|_| None).unwrap();
+    config.storage = bridge_platform::Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::new();
+    let clients: Value = http
+        .get(format!("{base}/api/clients"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        clients["items"][0]["client_id"],
+        client.as_str(),
+        "{clients}"
+    );
+    let up = http
+        .post(format!(
+            "{base}/api/clients/{client}/documents?name=Plan.docx"
+        ))
+        .bearer_auth(&token)
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), reqwest::StatusCode::CREATED);
+    let anonymous = http
+        .get(format!("{base}/api/clients"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
+    running.shutdown();
+}

@@ -1,11 +1,14 @@
-//! Shared axum pieces of every HTTP function: the error type and its JSON response, request ids
-//! and the request span, health routes, and the finishing layers.
+//! Shared axum pieces of every HTTP function: the error type and its JSON response, API bearer
+//! tokens and their extractor, request ids and the request span, health routes, and the
+//! finishing layers.
 
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod lambda;
 pub mod request;
 
+pub use auth::ApiUser;
 pub use error::ApiError;
 pub use health::Readiness;
 

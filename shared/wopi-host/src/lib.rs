@@ -24,7 +24,7 @@ use bridge_documents::Documents;
 use bridge_store::Table;
 
 pub use errors::{Reply, WopiError};
-pub use locks::LockOp;
+pub use locks::{LockOp, is_locked, not_locked};
 pub use session::Session;
 pub use utf7::decode_utf7;
 

@@ -39,8 +39,14 @@ pub(crate) fn stored_lock(doc: &Document) -> Option<LockState> {
     })
 }
 
-/// The document holds no lock that is still active at `now`.
-pub(crate) fn not_locked(now: i64) -> Condition {
+/// Whether Office holds a lock on `doc` that is still active at `now`.
+pub fn is_locked(doc: &Document, now: i64) -> bool {
+    stored_lock(doc).is_some_and(|l| l.is_active(now))
+}
+
+/// The document holds no lock that is still active at `now`: the guard condition for changes
+/// made outside WOPI (the documents API) while Office may have the document open.
+pub fn not_locked(now: i64) -> Condition {
     Condition::AttrNotExists("lock_id".into()).or(Condition::LessThan(
         "lock_expires_at".into(),
         json!(now.saturating_add(1)),
