@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 
 use crate::auth;
 use crate::error::GraphError;
-use crate::handlers::{batch, contacts, events, mail, subscriptions, users};
+use crate::handlers::collection::{Contacts, Events};
+use crate::handlers::{batch, collection, events, mail, subscriptions, users};
 use crate::shared::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -21,51 +22,52 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1.0/users/{user}", get(users::get))
         .route(
             "/v1.0/users/{user}/contactFolders",
-            get(contacts::list_folders).post(contacts::create_folder),
+            get(collection::list_folders::<Contacts>).post(collection::create_folder::<Contacts>),
         )
-        .route(FOLDER, get(contacts::get_folder))
+        .route(FOLDER, get(collection::get_folder::<Contacts>))
         .route(
             &format!("{FOLDER}/contacts"),
-            get(contacts::list_in_folder).post(contacts::create_in_folder),
+            get(collection::list_in_folder::<Contacts>)
+                .post(collection::create_in_folder::<Contacts>),
         )
         .route(
             &format!("{FOLDER}/contacts/delta"),
-            get(contacts::delta_in_folder),
+            get(collection::delta_in_folder::<Contacts>),
         )
         .route(
             &format!("{FOLDER}/contacts/{{contact}}"),
-            get(contacts::get_in_folder)
-                .patch(contacts::patch_in_folder)
-                .delete(contacts::delete_in_folder),
+            get(collection::get_in_folder::<Contacts>)
+                .patch(collection::patch_in_folder::<Contacts>)
+                .delete(collection::delete_in_folder::<Contacts>),
         )
         .route(
             "/v1.0/users/{user}/contacts",
-            get(contacts::list_default).post(contacts::create_default),
+            get(collection::list_default::<Contacts>).post(collection::create_default::<Contacts>),
         )
         .route(
             "/v1.0/users/{user}/contacts/delta",
-            get(contacts::delta_default),
+            get(collection::delta_default::<Contacts>),
         )
         .route(
             "/v1.0/users/{user}/contacts/{contact}",
-            get(contacts::get_any)
-                .patch(contacts::patch_any)
-                .delete(contacts::delete_any),
+            get(collection::get_any::<Contacts>)
+                .patch(collection::patch_any::<Contacts>)
+                .delete(collection::delete_any::<Contacts>),
         )
         .route(
             "/v1.0/users/{user}/calendars",
-            get(events::list_folders).post(events::create_folder),
+            get(collection::list_folders::<Events>).post(collection::create_folder::<Events>),
         )
-        .route(CAL, get(events::get_folder))
+        .route(CAL, get(collection::get_folder::<Events>))
         .route(
             &format!("{CAL}/events"),
-            get(events::list_in_folder).post(events::create_in_folder),
+            get(collection::list_in_folder::<Events>).post(collection::create_in_folder::<Events>),
         )
         .route(
             &format!("{CAL}/events/{{event}}"),
-            get(events::get_in_folder)
-                .patch(events::patch_in_folder)
-                .delete(events::delete_in_folder),
+            get(collection::get_in_folder::<Events>)
+                .patch(collection::patch_in_folder::<Events>)
+                .delete(collection::delete_in_folder::<Events>),
         )
         .route(
             &format!("{CAL}/calendarView"),
@@ -73,22 +75,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             &format!("{CAL}/calendarView/delta"),
-            get(events::delta_in_folder),
+            get(collection::delta_in_folder::<Events>),
         )
         .route(
             "/v1.0/users/{user}/events",
-            get(events::list_default).post(events::create_default),
+            get(collection::list_default::<Events>).post(collection::create_default::<Events>),
         )
         .route(
             "/v1.0/users/{user}/events/{event}",
-            get(events::get_any)
-                .patch(events::patch_any)
-                .delete(events::delete_any),
+            get(collection::get_any::<Events>)
+                .patch(collection::patch_any::<Events>)
+                .delete(collection::delete_any::<Events>),
         )
         .route("/v1.0/users/{user}/calendarView", get(events::view_default))
         .route(
             "/v1.0/users/{user}/calendarView/delta",
-            get(events::delta_default),
+            get(collection::delta_default::<Events>),
         )
         .route("/v1.0/users/{user}/sendMail", post(mail::send_mail))
         .route("/v1.0/$batch", post(batch::batch))

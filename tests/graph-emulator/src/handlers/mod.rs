@@ -1,7 +1,7 @@
 //! HTTP handlers for the Graph endpoints, and small helpers they share.
 
 pub(crate) mod batch;
-pub(crate) mod contacts;
+pub(crate) mod collection;
 pub(crate) mod events;
 pub(crate) mod items;
 pub(crate) mod mail;
