@@ -20,6 +20,62 @@ pub enum Message {
         /// Caller-chosen id, 1..=64 plain characters.
         id: String,
     },
+    /// Pull the changes of one mailbox resource from Graph (graph-webhook, subscriptions →
+    /// sync-batch). Sent with the dedupe key `<mailbox>/<resource>`.
+    SyncMailbox {
+        /// Our tenant.
+        tenant_id: String,
+        /// Our user whose mailbox it is.
+        user_id: String,
+        /// The Graph user id of the mailbox.
+        mailbox: String,
+        /// Which resource changed.
+        resource: SyncResource,
+        /// Why the sync is asked for.
+        reason: SyncReason,
+    },
+    /// Renew (reauthorize) a Graph subscription (graph-webhook → subscriptions).
+    RenewSubscription {
+        /// Graph's subscription id.
+        subscription_id: String,
+    },
+    /// Re-create a Graph subscription that Graph removed (graph-webhook → subscriptions).
+    RecreateSubscription {
+        /// Graph's id of the removed subscription.
+        subscription_id: String,
+        /// Whether a full resync must follow (changes may have been missed meanwhile).
+        full_resync: bool,
+    },
+}
+
+/// The mailbox resource a [`Message::SyncMailbox`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncResource {
+    /// Contacts.
+    Contacts,
+    /// Calendar events.
+    Events,
+}
+
+impl SyncResource {
+    /// Short name: `contacts` or `events`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncResource::Contacts => "contacts",
+            SyncResource::Events => "events",
+        }
+    }
+}
+
+/// Why a [`Message::SyncMailbox`] was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncReason {
+    /// A change notification arrived.
+    Notification,
+    /// Graph reported missed notifications (lifecycle event `missed`).
+    Missed,
 }
 
 impl Message {
@@ -91,6 +147,12 @@ impl MessageHandler for FoundationHandler {
                 }
                 Ok(())
             }
+            // Kinds whose consumers arrive with later capabilities: never acked silently.
+            Message::SyncMailbox { .. }
+            | Message::RenewSubscription { .. }
+            | Message::RecreateSubscription { .. } => {
+                Err(HandlerError::Permanent("not handled yet".into()))
+            }
         }
     }
 }
@@ -139,5 +201,57 @@ mod tests {
             .await
             .unwrap();
         assert!(page.items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn kinds_of_later_capabilities_fail_permanently_until_handled() {
+        let h = FoundationHandler::new(
+            "sync-batch",
+            Arc::new(MemoryTable::new()),
+            Arc::new(ManualClock::new(0)),
+        );
+        let sync = Message::SyncMailbox {
+            tenant_id: "t".into(),
+            user_id: "u".into(),
+            mailbox: "m".into(),
+            resource: SyncResource::Contacts,
+            reason: SyncReason::Notification,
+        };
+        let renew = Message::RenewSubscription {
+            subscription_id: "s".into(),
+        };
+        let recreate = Message::RecreateSubscription {
+            subscription_id: "s".into(),
+            full_resync: true,
+        };
+        for m in [sync, renew, recreate] {
+            let r = h.handle(&delivery(&m.to_body())).await;
+            assert!(matches!(r, Err(HandlerError::Permanent(_))), "{m:?}");
+        }
+    }
+
+    #[test]
+    fn sync_mailbox_has_the_documented_wire_form() {
+        let m = Message::SyncMailbox {
+            tenant_id: "t".into(),
+            user_id: "u".into(),
+            mailbox: "m".into(),
+            resource: SyncResource::Events,
+            reason: SyncReason::Missed,
+        };
+        let v: serde_json::Value = serde_json::from_str(&m.to_body()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"kind":"sync_mailbox","tenant_id":"t","user_id":"u",
+                "mailbox":"m","resource":"events","reason":"missed"})
+        );
+        let r = Message::RecreateSubscription {
+            subscription_id: "s".into(),
+            full_resync: true,
+        };
+        assert_eq!(
+            r.to_body(),
+            r#"{"kind":"recreate_subscription","subscription_id":"s","full_resync":true}"#
+        );
     }
 }
