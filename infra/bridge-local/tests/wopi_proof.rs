@@ -129,3 +129,82 @@ async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() 
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"signed");
     running.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_fetched_over_http_enforces_proof_keys_and_an_unreachable_one_stops_the_start() {
+    let key = key();
+    let xml = discovery_xml(&key);
+    let office = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let office_addr = office.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/hosting/discovery",
+        axum::routing::get(move || async move { xml.clone() }),
+    );
+    tokio::spawn(async move { axum::serve(office, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().join("data"),
+    };
+    config.wopi_discovery = Some(format!("http://{office_addr}/hosting/discovery"));
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
+    let docs = running.adapters.documents();
+    let client = docs.create_client(tenant, &user, "Fetched").await.unwrap();
+    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
+        Ok(bytes::Bytes::from_static(b"x"))
+    }));
+    let doc = docs
+        .upload(tenant, &user, client.client_id, "F.docx", body)
+        .await
+        .unwrap();
+    let token = running
+        .adapters
+        .wopi_host()
+        .open_session(tenant, user.id, doc.doc_id, Permission::View)
+        .await
+        .unwrap()
+        .access_token;
+    let url = format!(
+        "http://{}/wopi/files/{}?access_token={token}",
+        running.addr, doc.doc_id
+    );
+    let ticks = running.adapters.clock.now_ms() * 10_000 + TICKS_AT_EPOCH;
+    let http = reqwest::Client::new();
+    let unsigned = http
+        .get(&url)
+        .header("X-WOPI-TimeStamp", ticks.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unsigned.status(),
+        500,
+        "proof keys from the fetched discovery are enforced"
+    );
+    let signed = http
+        .get(&url)
+        .header("X-WOPI-TimeStamp", ticks.to_string())
+        .header("X-WOPI-Proof", sign(&key, &token, &url, ticks))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    running.shutdown();
+
+    // A configured discovery that cannot be fetched fails the start instead of running unprotected.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    config.wopi_discovery = Some(format!("http://{closed}/hosting/discovery"));
+    let err = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("BRIDGE_WOPI_DISCOVERY"), "{err}");
+}

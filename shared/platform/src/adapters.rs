@@ -113,18 +113,20 @@ enum Queues {
 impl Adapters {
     /// Builds the adapters for `config`.
     pub async fn from_config(config: &Config) -> Result<Self, AdapterError> {
-        match &config.storage {
+        let mut adapters = match &config.storage {
             Storage::Embedded { data_dir } => {
-                Self::embedded_with(config.clone(), data_dir, Arc::new(SystemClock))
+                Self::embedded_with(config.clone(), data_dir, Arc::new(SystemClock))?
             }
             Storage::Aws(res) => {
                 let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
                 if let Some(ep) = &res.endpoint_url {
                     loader = loader.endpoint_url(ep);
                 }
-                Self::aws_with_sdk(config, &loader.load().await)
+                Self::aws_with_sdk(config, &loader.load().await)?
             }
-        }
+        };
+        adapters.discovery = load_discovery(config).await?;
+        Ok(adapters)
     }
 
     /// SQLite + filesystem + SQLite-backed in-process queues under `data_dir`, with the default
@@ -163,7 +165,7 @@ impl Adapters {
             blobs: Arc::new(blobs),
             clock,
             ids: Arc::new(RandomIds),
-            discovery: load_discovery(&config)?,
+            discovery: None,
             config: Arc::new(config),
             signing_key,
             queues: Queues::Local(queues),
@@ -200,7 +202,7 @@ impl Adapters {
             )),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
-            discovery: load_discovery(config)?,
+            discovery: None,
             config: Arc::new(config.clone()),
             signing_key,
             queues: Queues::Sqs {
@@ -267,9 +269,11 @@ impl Adapters {
     }
 }
 
-/// Reads Office's discovery from the configured file. (An https source is fetched by the
-/// deployment into a file or parameter before start; fetching it here is future work.)
-fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError> {
+/// Loads Office's discovery from the configured source: an https URL (fetched once per process
+/// start: a Lambda cold start, a `bridge-local` start), plain http only from this machine, or a
+/// file path. A configured source that cannot be loaded stops the start: running without the
+/// proof keys it was meant to enforce would fail open.
+async fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError> {
     let Some(source) = &config.wopi_discovery else {
         tracing::warn!(
             "WOPI proof keys are NOT enforced: BRIDGE_WOPI_DISCOVERY is not set (fine for local \
@@ -281,13 +285,14 @@ fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError
         var: "BRIDGE_WOPI_DISCOVERY",
         reason,
     };
-    if source.starts_with("https://") {
-        return Err(invalid(
-            "fetching discovery over https is not implemented yet; give a file path".into(),
-        ));
-    }
-    let xml = std::fs::read_to_string(source)
-        .map_err(|e| invalid(format!("cannot read {source}: {e}")))?;
+    let xml = if source.starts_with("https://") || crate::config::is_loopback_http(source) {
+        fetch(source)
+            .await
+            .map_err(|e| invalid(format!("cannot fetch discovery: {e}")))?
+    } else {
+        std::fs::read_to_string(source)
+            .map_err(|e| invalid(format!("cannot read {source}: {e}")))?
+    };
     let discovery =
         Discovery::parse(&xml).map_err(|e| invalid(format!("unusable discovery: {e}")))?;
     if discovery.proof_keys().is_some() {
@@ -296,4 +301,17 @@ fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError
         tracing::warn!("discovery has no proof-key element: WOPI proof keys are NOT enforced");
     }
     Ok(Some(Arc::new(discovery)))
+}
+
+async fn fetch(url: &str) -> Result<String, reqwest::Error> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()?;
+    client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await
 }

@@ -271,6 +271,7 @@ impl Config {
         let wopi_discovery = var("BRIDGE_WOPI_DISCOVERY");
         if let Some(d) = &wopi_discovery
             && d.starts_with("http://")
+            && !is_loopback_http(d)
         {
             return Err(ConfigError::Invalid {
                 var: "BRIDGE_WOPI_DISCOVERY",
@@ -289,6 +290,19 @@ impl Config {
             wopi_discovery,
         })
     }
+}
+
+/// Plain http is accepted only from this machine (a test or a local emulator of Office).
+pub fn is_loopback_http(url: &str) -> bool {
+    [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+        "http://[::1]:",
+    ]
+    .iter()
+    .any(|p| url.starts_with(p))
 }
 
 fn check_url(var: &'static str, v: &str) -> Result<(), ConfigError> {
