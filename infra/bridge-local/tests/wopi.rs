@@ -26,16 +26,21 @@ fn body(bytes: &'static [u8]) -> bridge_blobs::ByteStream {
     }))
 }
 
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
+/// Embedded adapters under `dir` with the validator's test files editable.
+async fn embedded_adapters(dir: &tempfile::TempDir) -> bridge_platform::Adapters {
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.storage = Storage::Embedded {
         data_dir: dir.path().to_path_buf(),
     };
     config.wopi_test_files = true;
-    let adapters = bridge_platform::Adapters::from_config(&config)
+    bridge_platform::Adapters::from_config(&config)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let adapters = embedded_adapters(&dir).await;
     fixture_on(adapters, dir).await
 }
 
@@ -124,6 +129,13 @@ impl Fixture {
         req.send().await.unwrap()
     }
 
+    /// CheckFileInfo as JSON, with `token`.
+    async fn info(&self, token: &str) -> serde_json::Value {
+        let r = self.http.get(self.url("", token)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "CheckFileInfo");
+        r.json().await.unwrap()
+    }
+
     async fn content(&self) -> Vec<u8> {
         let r = self
             .http
@@ -159,15 +171,7 @@ async fn check_file_info_reports_the_file_and_the_users_rights() {
         info.as_object().unwrap().values().all(|v| !v.is_null()),
         "never null: {info}"
     );
-    let view: serde_json::Value = f
-        .http
-        .get(f.url("", &f.view))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = f.info(&f.view).await;
     assert_eq!(view["UserCanWrite"], false, "a view token cannot write");
     f.running.shutdown();
 }
@@ -232,15 +236,7 @@ async fn lock_flow(f: Fixture) {
     let r = f.op("GET_LOCK", &f.edit, &[]).await;
     assert_eq!(lock_header(&r).as_deref(), Some("A"));
 
-    let before = f
-        .http
-        .get(f.url("", &f.edit))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let before = f.info(&f.edit).await;
     let r = f.put(&f.edit, Some("A"), b"version two").await;
     assert_eq!(r.status(), 200);
     let item_version = r.headers()["x-wopi-itemversion"]
@@ -378,15 +374,7 @@ async fn get_file_honours_max_expected_size_and_rename_keeps_the_extension() {
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["Name"], "new_name");
-    let info: serde_json::Value = f
-        .http
-        .get(f.url("", &f.edit))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = f.info(&f.edit).await;
     assert_eq!(info["BaseFileName"], "new_name.wopitest");
     assert_eq!(f.op("PUT_USER_INFO", &f.edit, &[]).await.status(), 200);
     f.running.shutdown();
@@ -439,14 +427,7 @@ impl bridge_blobs::BlobStore for FlakyBlobs {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_that_fails_midway_leaves_the_current_version_intact() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.storage = Storage::Embedded {
-        data_dir: dir.path().to_path_buf(),
-    };
-    config.wopi_test_files = true;
-    let mut adapters = bridge_platform::Adapters::from_config(&config)
-        .await
-        .unwrap();
+    let mut adapters = embedded_adapters(&dir).await;
     let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     adapters.blobs = std::sync::Arc::new(FlakyBlobs {
         inner: adapters.blobs.clone(),
@@ -459,15 +440,7 @@ async fn a_save_that_fails_midway_leaves_the_current_version_intact() {
             .status(),
         200
     );
-    let before: serde_json::Value = f
-        .http
-        .get(f.url("", &f.edit))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before = f.info(&f.edit).await;
 
     // 1. The storage backend dies during the save.
     fail.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -507,15 +480,7 @@ async fn a_save_that_fails_midway_leaves_the_current_version_intact() {
         b"hello",
         "still the old content after a truncated upload"
     );
-    let after: serde_json::Value = f
-        .http
-        .get(f.url("", &f.edit))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = f.info(&f.edit).await;
     assert_eq!(
         after["Version"], before["Version"],
         "no new version from failed saves"

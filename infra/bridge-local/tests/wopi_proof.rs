@@ -42,25 +42,30 @@ fn sign(key: &RsaPrivateKey, token: &str, url: &str, ticks: i64) -> String {
     B64.encode(signer.sign(&data).to_bytes())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() {
-    let key = key();
-    let dir = tempfile::tempdir().unwrap();
-    let discovery = dir.path().join("discovery.xml");
-    std::fs::write(&discovery, discovery_xml(&key)).unwrap();
+/// Embedded storage under `dir` with Office's discovery taken from `source`.
+fn config_for(dir: &std::path::Path, source: String) -> Config {
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.storage = Storage::Embedded {
-        data_dir: dir.path().join("data"),
+        data_dir: dir.join("data"),
     };
-    config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
-    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+    config.wopi_discovery = Some(source);
+    config
+}
+
+/// Starts bridge-local with `config`, uploads one `.docx` holding `content` and opens a view
+/// session on it. Returns the runner, the document id and the access token.
+async fn start_with_document(
+    config: &Config,
+    content: &'static [u8],
+) -> (bridge_local::Running, String, String) {
+    let running = bridge_local::start(config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
     let docs = running.adapters.documents();
     let client = docs.create_client(tenant, &user, "Proofs").await.unwrap();
-    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
-        Ok(bytes::Bytes::from_static(b"signed"))
+    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async move {
+        Ok(bytes::Bytes::from_static(content))
     }));
     let doc = docs
         .upload(tenant, &user, client.client_id, "Signed.docx", body)
@@ -73,10 +78,21 @@ async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() 
         .await
         .unwrap()
         .access_token;
+    (running, doc.doc_id.to_string(), token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() {
+    let key = key();
+    let dir = tempfile::tempdir().unwrap();
+    let discovery = dir.path().join("discovery.xml");
+    std::fs::write(&discovery, discovery_xml(&key)).unwrap();
+    let config = config_for(dir.path(), discovery.to_str().unwrap().to_string());
+    let (running, doc_id, token) = start_with_document(&config, b"signed").await;
 
     let url = format!(
         "http://{}/wopi/files/{}?access_token={token}",
-        running.addr, doc.doc_id
+        running.addr, doc_id
     );
     let now_ticks = running.adapters.clock.now_ms() * 10_000 + TICKS_AT_EPOCH;
     let http = reqwest::Client::new();
@@ -116,7 +132,7 @@ async fn wopi_requests_must_carry_a_valid_fresh_proof_when_discovery_has_keys() 
 
     let contents = format!(
         "http://{}/wopi/files/{}/contents?access_token={token}",
-        running.addr, doc.doc_id
+        running.addr, doc_id
     );
     let r = http
         .get(&contents)
@@ -143,34 +159,14 @@ async fn discovery_fetched_over_http_enforces_proof_keys_and_an_unreachable_one_
     tokio::spawn(async move { axum::serve(office, app).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.storage = Storage::Embedded {
-        data_dir: dir.path().join("data"),
-    };
-    config.wopi_discovery = Some(format!("http://{office_addr}/hosting/discovery"));
-    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let (tenant, user) = (running.demo.tenant.id, running.demo.user.clone());
-    let docs = running.adapters.documents();
-    let client = docs.create_client(tenant, &user, "Fetched").await.unwrap();
-    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
-        Ok(bytes::Bytes::from_static(b"x"))
-    }));
-    let doc = docs
-        .upload(tenant, &user, client.client_id, "F.docx", body)
-        .await
-        .unwrap();
-    let token = running
-        .adapters
-        .wopi_host()
-        .open_session(tenant, user.id, doc.doc_id, Permission::View)
-        .await
-        .unwrap()
-        .access_token;
+    let mut config = config_for(
+        dir.path(),
+        format!("http://{office_addr}/hosting/discovery"),
+    );
+    let (running, doc_id, token) = start_with_document(&config, b"x").await;
     let url = format!(
         "http://{}/wopi/files/{}?access_token={token}",
-        running.addr, doc.doc_id
+        running.addr, doc_id
     );
     let ticks = running.adapters.clock.now_ms() * 10_000 + TICKS_AT_EPOCH;
     let http = reqwest::Client::new();
