@@ -233,9 +233,20 @@ async fn download(
     Path(doc): Path<String>,
     QueryParams(p): QueryParams<DownloadParams>,
 ) -> Result<Response, ApiError> {
+    stream_download(&s, auth.tenant, doc_id(&doc)?, p.version.as_deref()).await
+}
+
+/// A document's content (the current version, or `version`) as a streamed attachment; the API
+/// and the pages' download links (CheckFileInfo `DownloadUrl`) answer through this one function.
+pub(crate) async fn stream_download(
+    s: &ApiState,
+    tenant: bridge_core::tenant::TenantId,
+    doc: DocId,
+    version: Option<&str>,
+) -> Result<Response, ApiError> {
     let content = s
         .docs
-        .open_content(auth.tenant, doc_id(&doc)?, p.version.as_deref())
+        .open_content(tenant, doc, version)
         .await
         .map_err(doc_error)?;
     let mut resp = (StatusCode::OK, Body::from_stream(content.blob.body)).into_response();

@@ -3,7 +3,8 @@
 //!
 //! Every `/api` route authenticates with an API bearer token ([`bridge_http::ApiUser`]) and is
 //! scoped to that token's tenant; errors are our JSON shape. In local mode (embedded storage)
-//! a dev sign-in route issues tokens; on AWS it does not exist.
+//! a dev sign-in route issues tokens; on AWS it does not exist. The pages under `/app` (document
+//! lists, the Office host page, history, help) use a session cookie instead (see `pages`).
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -17,6 +18,7 @@ mod dev;
 mod documents;
 mod errors;
 mod extract;
+mod pages;
 mod sessions;
 mod settings;
 mod versions;
@@ -63,9 +65,11 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
         .merge(versions::routes())
         .merge(settings::routes())
         .merge(sessions::routes());
-    if matches!(adapters.config.storage, Storage::Embedded { .. }) {
+    let local = matches!(adapters.config.storage, Storage::Embedded { .. });
+    if local {
         api = api.merge(dev::routes());
     }
+    api = api.merge(pages::routes(local));
     Ok(readiness(adapters)?.route().merge(api.with_state(state)))
 }
 

@@ -13,7 +13,7 @@ use bridge_platform::{Adapters, ConfigError};
 use bridge_wopi::headers::{self, Operation, Route};
 use bridge_wopi_host::http::{WopiState, body_stream, content_length, error, front, header, reply};
 use bridge_wopi_host::relative::RelativeRequest;
-use bridge_wopi_host::{LockOp, WopiError, WopiHost};
+use bridge_wopi_host::{AppLinks, LockOp, WopiError, WopiHost};
 
 /// Largest PutUserInfo body read (WOPI allows 1024 characters).
 const MAX_USER_INFO_BODY: usize = 4096;
@@ -80,7 +80,7 @@ async fn run(
     bridge_http::request::record_tenant(&s.tenant);
     let lock = header(hdrs, headers::LOCK);
     let r = match op {
-        Operation::CheckFileInfo => host.check_file_info(&s).await?,
+        Operation::CheckFileInfo => host.check_file_info(&s, &AppLinks::new(base)).await?,
         Operation::Lock => host.lock_op(&s, LockOp::Lock, lock, None).await?,
         Operation::UnlockAndRelock => {
             host.lock_op(
@@ -116,6 +116,7 @@ async fn run(
                 relative: header(hdrs, headers::RELATIVE_TARGET),
                 overwrite: header(hdrs, headers::OVERWRITE_RELATIVE_TARGET),
                 size,
+                conversion: hdrs.contains_key(headers::FILE_CONVERSION),
                 wopi_base: base,
             };
             host.put_relative(&s, req, body_stream(body)).await?

@@ -184,23 +184,126 @@ where
         record_operation(&operation);
         let adapters = Adapters::from_ref(state);
         let token = bearer(parts).ok_or_else(|| refuse(&"no bearer token"))?;
-        let claims = verify_api_token(
-            adapters.signing_key.expose_secret(),
-            token,
-            adapters.clock.now_ms(),
-        )
-        .map_err(|e| refuse(&e))?;
-        let tenant = uuid::Uuid::try_parse(&claims.tid)
-            .map(TenantId)
-            .map_err(|_| refuse(&"tid is not a UUID"))?;
-        let user_id = uuid::Uuid::try_parse(&claims.sub)
-            .map(UserId)
-            .map_err(|_| refuse(&"sub is not a UUID"))?;
-        record_tenant(&tenant);
-        let user = bridge_platform::seed::load_user(&adapters, tenant, user_id)
-            .await?
-            .ok_or_else(|| refuse(&"the token's user does not exist"))?;
-        Ok(ApiUser { tenant, user })
+        authenticate(&adapters, token).await.map_err(|e| match e {
+            Refused::Credentials(why) => refuse(&why),
+            Refused::Failed(e) => e,
+        })
+    }
+}
+
+/// Why [`authenticate`] did not yield a user.
+enum Refused {
+    /// The token is missing, invalid, expired, or names no user.
+    Credentials(String),
+    /// The user could not be loaded (storage failure).
+    Failed(ApiError),
+}
+
+/// Verifies an API token and loads its user; records the tenant on the request span.
+async fn authenticate(adapters: &Adapters, token: &str) -> Result<ApiUser, Refused> {
+    let claims = verify_api_token(
+        adapters.signing_key.expose_secret(),
+        token,
+        adapters.clock.now_ms(),
+    )
+    .map_err(|e| Refused::Credentials(e.to_string()))?;
+    let tenant = uuid::Uuid::try_parse(&claims.tid)
+        .map(TenantId)
+        .map_err(|_| Refused::Credentials("tid is not a UUID".into()))?;
+    let user_id = uuid::Uuid::try_parse(&claims.sub)
+        .map(UserId)
+        .map_err(|_| Refused::Credentials("sub is not a UUID".into()))?;
+    record_tenant(&tenant);
+    let user = bridge_platform::seed::load_user(adapters, tenant, user_id)
+        .await
+        .map_err(|e| Refused::Failed(e.into()))?
+        .ok_or_else(|| Refused::Credentials("the token's user does not exist".into()))?;
+    Ok(ApiUser { tenant, user })
+}
+
+/// Name of the browser session cookie of the app's pages. It holds an API token; it is
+/// `HttpOnly` (no script reads it) and `SameSite=Lax` (no cross-site POST carries it), and it is
+/// accepted only by the page routes under `/app`, never by the JSON API.
+pub const SESSION_COOKIE: &str = "bridge_session";
+
+/// The `Set-Cookie` value that starts a page session with `token` for `max_age_secs`;
+/// `secure` (an https deployment) adds `Secure`.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/app; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers, if any.
+pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signed-in user of a page request (session cookie [`SESSION_COOKIE`]). Without a valid
+/// session the page answers 401 with a short HTML explanation and a link to sign in again.
+#[derive(Debug, Clone)]
+pub struct PageUser(pub ApiUser);
+
+/// The answer to a page request without a valid session.
+#[derive(Debug)]
+pub enum PageRejection {
+    /// No valid session: 401 with an HTML page.
+    SignIn,
+    /// Storage failed while loading the user.
+    Failed(ApiError),
+}
+
+impl axum::response::IntoResponse for PageRejection {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            PageRejection::SignIn => (
+                http::StatusCode::UNAUTHORIZED,
+                [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                 <title>Sign in required</title></head><body><h1>Sign in required</h1>\
+                 <p>You are not signed in, or your session has ended. Sign in to the app again, \
+                 then reopen this page.</p><p><a href=\"/app/sign-in\">Sign in</a></p></body></html>",
+            )
+                .into_response(),
+            PageRejection::Failed(e) => e.into_response(),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for PageUser
+where
+    Adapters: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let operation = match parts.extensions.get::<MatchedPath>() {
+            Some(p) => format!("{} {}", parts.method, p.as_str()),
+            None => format!("{} {}", parts.method, parts.uri.path()),
+        };
+        record_operation(&operation);
+        let adapters = Adapters::from_ref(state);
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(PageRejection::SignIn);
+        };
+        match authenticate(&adapters, token).await {
+            Ok(user) => Ok(PageUser(user)),
+            Err(Refused::Credentials(why)) => {
+                tracing::info!(reason = %why, "page request refused: no valid session");
+                Err(PageRejection::SignIn)
+            }
+            Err(Refused::Failed(e)) => Err(PageRejection::Failed(e)),
+        }
     }
 }
 
@@ -217,6 +320,31 @@ mod tests {
             TenantId(uuid::Uuid::from_u128(0xa)),
             UserId(uuid::Uuid::from_u128(0xb1)),
         )
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_is_http_only_lax() {
+        let mut h = http::HeaderMap::new();
+        h.append(
+            http::header::COOKIE,
+            "a=1; bridge_session=tok.en.x ; b=2".parse().expect("hv"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok.en.x"));
+        assert_eq!(cookie(&h, "c"), None);
+        h.clear();
+        h.append(http::header::COOKIE, "bridge_session=".parse().expect("hv"));
+        assert_eq!(cookie(&h, SESSION_COOKIE), None);
+        let set = session_cookie("t", 60, true);
+        for part in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Secure",
+            "Path=/app",
+            "Max-Age=60",
+        ] {
+            assert!(set.contains(part), "{set} lacks {part}");
+        }
+        assert!(!session_cookie("t", 60, false).contains("Secure"));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 mod errors;
 pub mod http;
 mod issue;
+pub mod links;
 pub mod locks;
 pub mod relative;
 mod session;
@@ -24,6 +25,7 @@ use bridge_documents::Documents;
 use bridge_store::Table;
 
 pub use errors::{Reply, WopiError};
+pub use links::AppLinks;
 pub use locks::{LockOp, is_locked, not_locked};
 pub use session::Session;
 pub use utf7::decode_utf7;

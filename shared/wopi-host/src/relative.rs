@@ -30,10 +30,16 @@ pub struct RelativeRequest<'a> {
     pub overwrite: Option<&'a str>,
     /// Declared body length (`X-WOPI-Size` or `Content-Length`).
     pub size: Option<u64>,
+    /// `X-WOPI-FileConversion` present: Office converted a legacy file (e.g. .doc → .docx) and
+    /// saves the result next to it.
+    pub conversion: bool,
     /// Where WOPI sources live, e.g. `https://api.example.com` (the new file's `Url` is built
     /// from it).
     pub wopi_base: &'a str,
 }
+
+/// Label of a document Office created by converting a legacy file (X-WOPI-FileConversion).
+pub const CONVERTED_LABEL: &str = "converted";
 
 /// Characters a suggested name may not keep; they become `_`.
 const FORBIDDEN: &[char] = &['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
@@ -217,8 +223,17 @@ impl WopiHost {
                 }
             }
             None => {
+                // A converted file keeps the source's labels and says where it came from, so
+                // the client's list shows both files for what they are (the source stays).
+                let labels = if req.conversion {
+                    let mut labels = s.doc.labels.clone();
+                    labels.push(CONVERTED_LABEL.to_string());
+                    labels
+                } else {
+                    Vec::new()
+                };
                 self.docs
-                    .upload(s.tenant, &s.user, s.doc.client_id, &name, body)
+                    .upload_with_labels(s.tenant, &s.user, s.doc.client_id, &name, &labels, body)
                     .await?
             }
         };
@@ -240,6 +255,21 @@ impl WopiHost {
             doc.doc_id,
             issued.access_token
         );
-        Ok(Reply::json(json!({ "Name": doc.name, "Url": url })))
+        // Office navigates to HostEditUrl after a conversion and offers both after Save As.
+        let links = crate::links::AppLinks::new(req.wopi_base);
+        let new_session = Session {
+            doc: doc.clone(),
+            can_write: false,
+            ..s.clone()
+        };
+        let mut reply = json!({
+            "Name": doc.name,
+            "Url": url,
+            "HostViewUrl": links.view(doc.doc_id),
+        });
+        if let Some(edit) = self.host_edit_url(&new_session, &links) {
+            reply["HostEditUrl"] = json!(edit);
+        }
+        Ok(Reply::json(reply))
     }
 }

@@ -7,10 +7,11 @@ use bridge_store::{Item, Key};
 use bridge_wopi::checkfileinfo::{
     CheckFileInfo, format_last_modified_time, sha256_base64_from_hex,
 };
-use bridge_wopi::filetypes::{may_edit, open_mode};
+use bridge_wopi::filetypes::{may_convert, may_edit, open_mode};
 use bridge_wopi::token::{self, Claims};
 use serde_json::Value;
 
+use crate::links::AppLinks;
 use crate::{Reply, WopiError, WopiHost};
 
 /// Longest UserInfo string Office may store (WOPI: 1024 ASCII characters).
@@ -75,8 +76,9 @@ impl WopiHost {
         })
     }
 
-    /// CheckFileInfo: the required properties and the ones Office needs to edit well.
-    pub async fn check_file_info(&self, s: &Session) -> Result<Reply, WopiError> {
+    /// CheckFileInfo: the required properties and the ones Office needs to edit well, with the
+    /// app's pages under `links` (host pages, download, history, close, breadcrumbs).
+    pub async fn check_file_info(&self, s: &Session, links: &AppLinks) -> Result<Reply, WopiError> {
         let doc = &s.doc;
         let size = i64::try_from(doc.size).unwrap_or(i64::MAX);
         let mut c = CheckFileInfo::new(
@@ -103,9 +105,39 @@ impl WopiHost {
         c.sha256 = sha256_base64_from_hex(&doc.sha256).ok();
         c.breadcrumb_brand_name = Some(self.settings.brand_name.clone());
         c.breadcrumb_doc_name = Some(doc.name.clone());
+        c.breadcrumb_brand_url = Some(links.home());
+        c.breadcrumb_folder_url = Some(links.client(doc.client_id));
+        c.breadcrumb_folder_name = self
+            .docs
+            .get_client(s.tenant, doc.client_id)
+            .await
+            .ok()
+            .map(|client| client.name);
+        c.close_url = Some(links.client(doc.client_id));
+        c.download_url = Some(links.download(doc.doc_id));
+        c.file_version_url = Some(links.versions(doc.doc_id));
+        c.host_view_url = Some(links.view(doc.doc_id));
+        c.host_edit_url = self.host_edit_url(s, links);
+        // DOC-14: editing needs a business licence, so Office checks it (the business flow),
+        // which needs `HostEditUrl`; a user who may not edit gets no licence check.
+        c.license_check_for_edit_is_enabled = c.host_edit_url.is_some();
         c.user_info = self.user_info(s).await?;
         let body = serde_json::to_value(&c).map_err(|e| WopiError::new(500, e.to_string()))?;
         Ok(Reply::json(body))
+    }
+
+    /// Where Office's "Edit" button leads: the edit host page when this user may edit, the
+    /// conversion page for a legacy file the user may convert (DOC-5), otherwise nowhere.
+    pub fn host_edit_url(&self, s: &Session, links: &AppLinks) -> Option<String> {
+        let mode = open_mode(&s.doc.extension, self.settings.allow_wopitest);
+        let right = s.user.has(Right::AddDocument) && !s.doc.archived;
+        if may_edit(right, mode) {
+            Some(links.edit(s.doc.doc_id))
+        } else if may_convert(right, mode) {
+            Some(links.convert(s.doc.doc_id))
+        } else {
+            None
+        }
     }
 
     /// GetFile: the current version, streamed. A size above `X-WOPI-MaxExpectedSize` → 412.
