@@ -84,6 +84,13 @@ async fn main() -> ExitCode {
     );
     let _ = writeln!(out, "  demo user:   {} ({})", d.user.name, d.user.id);
     let _ = writeln!(out, "open:");
+    if matches!(config.storage, Storage::Embedded { .. }) {
+        let _ = writeln!(
+            out,
+            "  {base}/app/sign-in?tenant_id={}&user_id={}   (the documents pages, as the demo user)",
+            d.tenant.id, d.user.id
+        );
+    }
     let _ = writeln!(out, "  {base}/healthz");
     for p in &running.health_paths {
         let _ = writeln!(out, "  {base}{p}");

@@ -123,7 +123,7 @@ fn wait_ready(endpoint: &str, limit: Duration) -> Result<(), String> {
         }
         if start.elapsed() > limit {
             return Err(format!(
-                "moto at {endpoint} did not accept connections within {limit:?}"
+                "{endpoint} did not accept connections within {limit:?}"
             ));
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -143,6 +143,91 @@ impl Moto {
             .await
     }
 }
+
+/// A running ChromeDriver (Debian's `chromium-driver`) for headless Chromium page tests; the
+/// process is killed when this is dropped.
+#[derive(Debug)]
+pub struct ChromeDriver {
+    /// `http://127.0.0.1:PORT`: where a WebDriver client connects.
+    pub url: String,
+    /// The Chromium binary to ask for in the session's capabilities.
+    pub chromium: PathBuf,
+    child: Child,
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Chromium and ChromeDriver binaries: `BRIDGE_CHROMIUM` / `BRIDGE_CHROMEDRIVER`, else
+/// Debian's `/usr/bin/chromium` and `/usr/bin/chromedriver`.
+fn browser_binaries() -> Result<(PathBuf, PathBuf), String> {
+    let pick = |var: &str, default: &str| {
+        std::env::var(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(default))
+    };
+    let chromium = pick("BRIDGE_CHROMIUM", "/usr/bin/chromium");
+    let driver = pick("BRIDGE_CHROMEDRIVER", "/usr/bin/chromedriver");
+    for p in [&chromium, &driver] {
+        if !p.exists() {
+            return Err(format!("{} not found", p.display()));
+        }
+    }
+    Ok((chromium, driver))
+}
+
+/// Starts ChromeDriver on a free loopback port. `None` (with a printed reason) when Chromium is
+/// not installed outside CI; under `CI=true` that is a failure, as for moto.
+pub fn chromedriver() -> Option<ChromeDriver> {
+    let started = browser_binaries().and_then(|(chromium, driver)| {
+        let port = free_port()?;
+        let child = Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", driver.display()))?;
+        let url = format!("http://127.0.0.1:{port}");
+        // Dropped (and so killed) if it does not come up.
+        let d = ChromeDriver {
+            url,
+            chromium,
+            child,
+        };
+        wait_ready(&d.url, Duration::from_secs(20))?;
+        Ok(d)
+    });
+    match started {
+        Ok(d) => Some(d),
+        Err(why) if under_ci() => {
+            panic!("Chromium and ChromeDriver are required under CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED (browser not available: {why}); run ./scripts/test to install it");
+            None
+        }
+    }
+}
+
+/// The Chromium flags for tests on this machine: headless, no sandbox (containers run as
+/// root), and no background networking (the network is closed; Chromium would keep trying).
+pub const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+];
 
 /// A name unique to this test, usable as a table, bucket or queue name (lowercase, ≤ 63 chars).
 pub fn unique_name(prefix: &str) -> String {

@@ -1,0 +1,313 @@
+//! The pages in headless Chromium (through ChromeDriver), against bridge-local and a stand-in for
+//! Office for the web on loopback: sign in, a client's documents with their app icons, a click on
+//! a name opens the host page, which posts the access token into Office's frame; the stand-in
+//! Office then calls our CheckFileInfo with that token, as Office does, and shows what it got.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Form, RawQuery, State};
+use axum::response::Html;
+use axum::routing::post;
+use bridge_core::tenant::{Right, User};
+use bridge_platform::{Config, Storage};
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::Value;
+
+/// What the stand-in Office received on one launch.
+#[derive(Debug, Clone)]
+struct Launch {
+    path: String,
+    query: String,
+    access_token: String,
+    access_token_ttl: i64,
+}
+
+#[derive(Clone, Default)]
+struct Office {
+    launches: Arc<Mutex<Vec<Launch>>>,
+}
+
+#[derive(serde::Deserialize)]
+struct LaunchForm {
+    access_token: String,
+    access_token_ttl: i64,
+}
+
+/// The stand-in for an Office action URL: records the launch, calls CheckFileInfo on the
+/// `wopisrc` with the posted token and renders the answer.
+async fn launch(
+    State(office): State<Office>,
+    uri: axum::http::Uri,
+    RawQuery(query): RawQuery,
+    Form(form): Form<LaunchForm>,
+) -> Html<String> {
+    let query = query.unwrap_or_default();
+    office.launches.lock().unwrap().push(Launch {
+        path: uri.path().to_string(),
+        query: query.clone(),
+        access_token: form.access_token.clone(),
+        access_token_ttl: form.access_token_ttl,
+    });
+    let wopi_src = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "wopisrc")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let info: Value = reqwest::Client::new()
+        .get(format!(
+            "{wopi_src}?access_token={}",
+            form_urlencoded::byte_serialize(form.access_token.as_bytes()).collect::<String>()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let s = |k: &str| info[k].as_str().unwrap_or("").to_string();
+    Html(format!(
+        "<!doctype html><html><body><h1 id=\"file\">{}</h1><p id=\"can-write\">{}</p>\
+         <a id=\"close\" href=\"{}\" target=\"_top\">Close</a><p id=\"edit-url\">{}</p></body></html>",
+        s("BaseFileName"),
+        info["UserCanWrite"],
+        s("CloseUrl"),
+        s("HostEditUrl"),
+    ))
+}
+
+fn discovery_xml(office: std::net::SocketAddr) -> String {
+    let action = |name: &str, path: &str| {
+        format!(
+            r#"<action name="{name}" ext="docx" urlsrc="http://{office}{path}?&lt;ui=UI_LLCC&amp;&gt;&lt;wopisrc=WOPI_SOURCE&amp;&gt;"/>"#
+        )
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><wopi-discovery><net-zone name="external-https"><app name="Word" favIconUrl="http://{office}/favicon.ico" checkLicense="true">{}{}</app></net-zone></wopi-discovery>"#,
+        action("view", "/wv/wordviewerframe.aspx"),
+        action("edit", "/we/wordeditorframe.aspx"),
+    )
+}
+
+async fn browser(driver: &test_support::ChromeDriver) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": driver.chromium,
+            "args": test_support::CHROMIUM_ARGS,
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap()
+}
+
+/// Signs `user` in through the local sign-in form.
+async fn sign_in(c: &fantoccini::Client, base: &str, user: &User) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!(
+        "{base}/app/sign-in?tenant_id={}&user_id={}",
+        user.tenant, user.id
+    ))
+    .await
+    .unwrap();
+    c.find(Locator::Css("#sign-in button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#clients"))
+        .await
+        .unwrap();
+}
+
+async fn text(c: &fantoccini::Client, css: &str) -> String {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_on_a_document_opens_it_in_office_with_the_token_posted_not_in_the_url() {
+    let Some(driver) = test_support::chromedriver() else {
+        return;
+    };
+    // The stand-in Office.
+    let office = Office::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let office_addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route("/we/wordeditorframe.aspx", post(launch))
+        .route("/wv/wordviewerframe.aspx", post(launch))
+        .with_state(office.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let discovery = dir.path().join("discovery.xml");
+    std::fs::write(&discovery, discovery_xml(office_addr)).unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().join("data"),
+    };
+    config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let adapters = running.adapters.clone();
+    let (tenant, users) = bridge_platform::seed::new_tenant(
+        &adapters,
+        "Browser BV",
+        &[("Edith", &[Right::AddDocument]), ("Vic", &[])],
+    );
+    bridge_platform::seed::store_tenant(&adapters, &tenant, &users, Vec::new())
+        .await
+        .unwrap();
+    let (editor, viewer) = (&users[0], &users[1]);
+    let docs = adapters.documents();
+    let client = docs.create_client(tenant.id, editor, "Acme").await.unwrap();
+    for name in ["Offer.docx", "Notes.zip"] {
+        let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
+            Ok(bytes::Bytes::from_static(b"PK content"))
+        }));
+        docs.upload(tenant.id, editor, client.client_id, name, body)
+            .await
+            .unwrap();
+    }
+
+    let c = browser(&driver).await;
+    // The editor: client files → Acme → the .docx opens for editing.
+    sign_in(&c, &base, editor).await;
+    c.find(Locator::LinkText("Acme"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#documents"))
+        .await
+        .unwrap();
+    let word_icon = c
+        .find(Locator::XPath(
+            "//tr[.//a[text()='Offer.docx']]//span[@data-app]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        word_icon.attr("data-app").await.unwrap().as_deref(),
+        Some("Word")
+    );
+    assert_eq!(word_icon.text().await.unwrap(), "W");
+    let zip = c.find(Locator::LinkText("Notes.zip")).await.unwrap();
+    assert_eq!(
+        zip.attr("data-action").await.unwrap().as_deref(),
+        Some("download")
+    );
+    c.find(Locator::LinkText("Offer.docx"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The host page made the frame and posted into it; Office called CheckFileInfo.
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("office_frame"))
+        .await
+        .unwrap();
+    assert_eq!(
+        frame.attr("sandbox").await.unwrap().as_deref(),
+        Some(
+            "allow-scripts allow-same-origin allow-forms allow-popups allow-top-navigation allow-popups-to-escape-sandbox"
+        )
+    );
+    assert!(c.current_url().await.unwrap().path().ends_with("/edit"));
+    frame.enter_frame().await.unwrap();
+    assert_eq!(text(&c, "#file").await, "Offer.docx");
+    assert_eq!(text(&c, "#can-write").await, "true");
+    assert!(text(&c, "#edit-url").await.ends_with("/edit"));
+    {
+        let launches = office.launches.lock().unwrap();
+        let l = launches.last().unwrap();
+        assert_eq!(l.path, "/we/wordeditorframe.aspx");
+        assert!(!l.query.contains("access_token"), "{}", l.query);
+        assert!(
+            l.query.contains("wopisrc=http%3A%2F%2F127.0.0.1"),
+            "{}",
+            l.query
+        );
+        assert!(!l.access_token.is_empty());
+        assert!(l.access_token_ttl > adapters.clock.now_ms());
+    }
+    // Office's close goes back to the client's documents (CheckFileInfo CloseUrl).
+    c.find(Locator::Id("close"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.enter_parent_frame().await.ok();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#documents"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("/app/clients/{}", client.client_id)
+    );
+
+    // The viewer: the same name opens the viewer, with a token that cannot write.
+    sign_in(&c, &base, viewer).await;
+    c.goto(&format!("{base}/app/clients/{}", client.client_id))
+        .await
+        .unwrap();
+    let link = c.find(Locator::LinkText("Offer.docx")).await.unwrap();
+    assert_eq!(
+        link.attr("data-action").await.unwrap().as_deref(),
+        Some("view")
+    );
+    link.click().await.unwrap();
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("office_frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    assert_eq!(text(&c, "#can-write").await, "false");
+    assert_eq!(text(&c, "#edit-url").await, "");
+    assert_eq!(
+        office.launches.lock().unwrap().last().unwrap().path,
+        "/wv/wordviewerframe.aspx"
+    );
+
+    // DOC-13: the help page is one click from every page.
+    c.goto(&format!("{base}/app/clients/{}", client.client_id))
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//nav/a[contains(., 'Almost there')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(text(&c, "#not-signed-in").await.contains("not signed in"));
+    assert!(text(&c, "#no-licence").await.contains("business licence"));
+
+    c.close().await.unwrap();
+    running.shutdown();
+}
