@@ -294,7 +294,7 @@ async fn archive(
     ensure_unlocked(&s, &auth, doc).await?;
     let d = s
         .docs
-        .archive(auth.tenant, &auth.user, doc)
+        .archive(auth.tenant, &auth.user, doc, unlocked_guard(&s))
         .await
         .map_err(doc_error)?;
     Ok(axum::Json(view(&s, &auth, d).await?))

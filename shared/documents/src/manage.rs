@@ -53,15 +53,19 @@ impl Documents {
     }
 
     /// Archives a document: hidden from default listings, readable, not changeable (DOC-11).
-    /// Archiving an archived document is a no-op. Needs "add document".
+    /// Archiving an archived document is a no-op. Needs "add document". `guard` is an extra
+    /// condition of the write (e.g. no WOPI lock: an open editing session must not lose its
+    /// document to the archive between a check and the write).
     pub async fn archive(
         &self,
         tenant: TenantId,
         actor: &User,
         doc_id: DocId,
+        guard: Option<Condition>,
     ) -> Result<Document, DocError> {
         auth::require(tenant, actor, Right::AddDocument)?;
-        self.set_archived(tenant, doc_id, true).await
+        self.set_archived(tenant, doc_id, true, guard.as_ref())
+            .await
     }
 
     /// Takes a document out of the archive. Needs "add document".
@@ -72,7 +76,7 @@ impl Documents {
         doc_id: DocId,
     ) -> Result<Document, DocError> {
         auth::require(tenant, actor, Right::AddDocument)?;
-        self.set_archived(tenant, doc_id, false).await
+        self.set_archived(tenant, doc_id, false, None).await
     }
 
     async fn set_archived(
@@ -80,8 +84,9 @@ impl Documents {
         tenant: TenantId,
         doc_id: DocId,
         archived: bool,
+        guard: Option<&Condition>,
     ) -> Result<Document, DocError> {
-        self.change(tenant, doc_id, None, |doc| {
+        self.change(tenant, doc_id, guard, |doc| {
             if doc.archived == archived {
                 return Ok(None);
             }

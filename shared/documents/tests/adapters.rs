@@ -38,6 +38,7 @@ macro_rules! suite_for {
             doc12_every_save_is_a_version_and_restore_adds_one,
             saves_keep_attributes_of_other_modules,
             save_with_a_failing_guard_writes_no_version_and_no_blob,
+            archive_with_a_failing_guard_changes_nothing,
             fault_body_error_midway_changes_nothing,
             too_large_bodies_store_nothing,
             concurrent_saves_never_lose_an_acknowledged_save,

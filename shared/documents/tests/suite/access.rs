@@ -66,7 +66,7 @@ pub async fn doc6_without_add_document_right_documents_are_view_only(env: &Env) 
             .map(|_| ())
             .unwrap_err(),
         env.docs
-            .archive(s.tenant, &viewer, d)
+            .archive(s.tenant, &viewer, d, None)
             .await
             .map(|_| ())
             .unwrap_err(),
@@ -220,7 +220,7 @@ pub async fn tenant_isolation_nothing_of_tenant_a_is_reachable_from_b(env: &Env)
             .await
             .unwrap_err(),
     );
-    not_found(env.docs.archive(b, &b_editor, d).await.unwrap_err());
+    not_found(env.docs.archive(b, &b_editor, d, None).await.unwrap_err());
     not_found(
         env.docs
             .restore(b, &b_editor, d, &v, None)

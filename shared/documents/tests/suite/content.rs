@@ -404,3 +404,40 @@ pub async fn backend_errors_around_the_commit_never_double_or_lose_a_save(env: &
     assert_eq!(assert_versions_consistent(env, s.tenant, d).await.len(), 3);
     assert_eq!(content(env, s.tenant, d, None).await, b"v3");
 }
+
+/// DOC-11 with Office: archiving carries the caller's guard inside its write, so a document
+/// whose WOPI lock appeared after the caller checked is not archived.
+pub async fn archive_with_a_failing_guard_changes_nothing(env: &Env) {
+    let s = seed(env, "open.docx", b"x").await;
+    let d = s.doc.doc_id;
+    let key = bridge_store::Key::new(bridge_core::tenant::tenant_pk(s.tenant), format!("DOC#{d}"));
+    let now = env.clock.now_ms();
+    env.table
+        .update(
+            &key,
+            Update::new()
+                .set("lock_id", "A")
+                .set("lock_expires_at", now + 60_000),
+            None,
+        )
+        .await
+        .unwrap();
+    let not_locked = Condition::Equals("lock_id".into(), json!("nobody"));
+    let e = env
+        .docs
+        .archive(s.tenant, &s.editor, d, Some(not_locked))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, bridge_documents::DocError::PreconditionFailed(_)),
+        "{e:?}"
+    );
+    assert!(!env.docs.get(s.tenant, d).await.unwrap().archived);
+    let ok = Condition::Equals("lock_id".into(), json!("A"));
+    let doc = env
+        .docs
+        .archive(s.tenant, &s.editor, d, Some(ok))
+        .await
+        .unwrap();
+    assert!(doc.archived);
+}

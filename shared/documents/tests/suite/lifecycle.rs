@@ -186,10 +186,18 @@ pub async fn doc11_archived_documents_are_hidden_by_default_and_not_writable(env
     }
     // Archive three of five.
     for d in &ids[1..4] {
-        let doc = env.docs.archive(s.tenant, &s.editor, *d).await.unwrap();
+        let doc = env
+            .docs
+            .archive(s.tenant, &s.editor, *d, None)
+            .await
+            .unwrap();
         assert!(doc.archived);
     }
-    let again = env.docs.archive(s.tenant, &s.editor, ids[1]).await.unwrap();
+    let again = env
+        .docs
+        .archive(s.tenant, &s.editor, ids[1], None)
+        .await
+        .unwrap();
     assert!(again.archived, "archiving twice is a no-op");
     let visible = |include: bool| {
         let docs = env.docs.clone();
