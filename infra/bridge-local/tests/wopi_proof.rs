@@ -21,10 +21,35 @@ fn key() -> RsaPrivateKey {
     RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
 }
 
-fn discovery_xml(key: &RsaPrivateKey) -> String {
+/// A second key pair: Office's key after a rotation.
+fn next_key() -> RsaPrivateKey {
+    let pem = include_str!("fixtures/test-proof-key-2.pem");
+    RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
+}
+
+/// `(modulus, exponent)` in base64, as discovery carries them.
+fn public_parts(key: &RsaPrivateKey) -> (String, String) {
     let public = key.to_public_key();
-    let modulus = B64.encode(public.n().to_bytes_be());
-    let exponent = B64.encode(public.e().to_bytes_be());
+    (
+        B64.encode(public.n().to_bytes_be()),
+        B64.encode(public.e().to_bytes_be()),
+    )
+}
+
+/// Discovery after a rotation: `current` signs now, `old` is still accepted.
+fn rotated_discovery_xml(current: &RsaPrivateKey, old: &RsaPrivateKey) -> String {
+    let (modulus, exponent) = public_parts(current);
+    let (old_modulus, old_exponent) = public_parts(old);
+    discovery_xml(current).replace(
+        &format!(r#"<proof-key modulus="{modulus}" exponent="{exponent}"/>"#),
+        &format!(
+            r#"<proof-key modulus="{modulus}" exponent="{exponent}" oldmodulus="{old_modulus}" oldexponent="{old_exponent}"/>"#
+        ),
+    )
+}
+
+fn discovery_xml(key: &RsaPrivateKey) -> String {
+    let (modulus, exponent) = public_parts(key);
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <wopi-discovery><net-zone name="external-https">
@@ -203,4 +228,62 @@ async fn discovery_fetched_over_http_enforces_proof_keys_and_an_unreachable_one_
         .err()
         .unwrap();
     assert!(err.to_string().contains("BRIDGE_WOPI_DISCOVERY"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_proof_keys_take_effect_after_the_refresh_a_failed_proof_asks_for() {
+    let (old, new) = (key(), next_key());
+    let served = std::sync::Arc::new(std::sync::Mutex::new(discovery_xml(&old)));
+    let office = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let office_addr = office.local_addr().unwrap();
+    let state = served.clone();
+    let app = axum::Router::new().route(
+        "/hosting/discovery",
+        axum::routing::get(move || {
+            let xml = state.lock().unwrap().clone();
+            async move { xml }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(office, app).await });
+    let source = format!("http://{office_addr}/hosting/discovery");
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(dir.path(), source.clone());
+    let (running, doc_id, token) = start_with_document(&config, b"x").await;
+    let url = format!(
+        "http://{}/wopi/files/{}?access_token={token}",
+        running.addr, doc_id
+    );
+    let http = reqwest::Client::new();
+    let call = |key: RsaPrivateKey| {
+        let ticks = running.adapters.clock.now_ms() * 10_000 + TICKS_AT_EPOCH;
+        http.get(&url)
+            .header("X-WOPI-TimeStamp", ticks.to_string())
+            .header("X-WOPI-Proof", sign(&key, &token, &url, ticks))
+            .send()
+    };
+    assert_eq!(call(old.clone()).await.unwrap().status(), 200);
+
+    // Office rotates: it signs with the new key, which we have not loaded yet.
+    *served.lock().unwrap() = rotated_discovery_xml(&new, &old);
+    assert_eq!(call(new.clone()).await.unwrap().status(), 500);
+
+    // The failure asked for a reload; the refresher performs it once its retry interval allows
+    // (a clock moved past that interval stands in for the wait).
+    let clock = std::sync::Arc::new(bridge_core::ManualClock::new(
+        running.adapters.clock.now_ms(),
+    ));
+    let refresher = bridge_platform::discovery::DiscoveryRefresher::new(
+        source,
+        running.adapters.discovery.clone().unwrap(),
+        clock.clone(),
+    );
+    use bridge_platform::discovery::{MIN_RETRY_MS, Tick};
+    assert_eq!(refresher.tick().await, Tick::NotDue);
+    clock.advance_ms(MIN_RETRY_MS);
+    assert_eq!(refresher.tick().await, Tick::Reloaded);
+    assert_eq!(call(new.clone()).await.unwrap().status(), 200);
+    // Office may still sign with the old key for a while: accepted as the old key.
+    assert_eq!(call(old.clone()).await.unwrap().status(), 200);
+    assert_eq!(refresher.tick().await, Tick::NotDue, "nothing due any more");
+    running.shutdown();
 }

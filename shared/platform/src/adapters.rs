@@ -16,7 +16,7 @@ use bridge_store::dynamo::DynamoTable;
 use bridge_store::sqlite::SqliteTable;
 
 use bridge_documents::Documents;
-use bridge_wopi::discovery::Discovery;
+use bridge_wopi_host::LiveDiscovery;
 use bridge_wopi_host::{HostSettings, WopiHost};
 use secrecy::{ExposeSecret, SecretSlice};
 
@@ -96,8 +96,9 @@ pub struct Adapters {
     /// Key that signs and verifies our tokens (see [`crate::keys`]).
     pub signing_key: Arc<SecretSlice<u8>>,
     /// Office's discovery, when configured: action URLs and the proof keys the WOPI host
-    /// enforces.
-    pub discovery: Option<Arc<Discovery>>,
+    /// enforces; kept fresh by a [`crate::discovery::DiscoveryRefresher`] when loaded from
+    /// configuration.
+    pub discovery: Option<Arc<LiveDiscovery>>,
     queues: Queues,
 }
 
@@ -125,7 +126,16 @@ impl Adapters {
                 Self::aws_with_sdk(config, &loader.load().await)?
             }
         };
-        adapters.discovery = load_discovery(config).await?;
+        adapters.discovery =
+            crate::discovery::load_configured(config, adapters.clock.as_ref()).await?;
+        if let (Some(live), Some(source)) = (&adapters.discovery, &config.wopi_discovery) {
+            Arc::new(crate::discovery::DiscoveryRefresher::new(
+                source.clone(),
+                live.clone(),
+                adapters.clock.clone(),
+            ))
+            .spawn();
+        }
         Ok(adapters)
     }
 
@@ -241,10 +251,7 @@ impl Adapters {
                 allow_wopitest: self.config.wopi_test_files,
                 max_put_bytes: self.config.max_upload_bytes,
                 brand_name: "m365-bridge".into(),
-                proof_keys: self
-                    .discovery
-                    .as_ref()
-                    .and_then(|d| d.proof_keys().cloned()),
+                discovery: self.discovery.clone(),
             },
         )
     }
@@ -267,51 +274,4 @@ impl Adapters {
             }
         }
     }
-}
-
-/// Loads Office's discovery from the configured source: an https URL (fetched once per process
-/// start: a Lambda cold start, a `bridge-local` start), plain http only from this machine, or a
-/// file path. A configured source that cannot be loaded stops the start: running without the
-/// proof keys it was meant to enforce would fail open.
-async fn load_discovery(config: &Config) -> Result<Option<Arc<Discovery>>, ConfigError> {
-    let Some(source) = &config.wopi_discovery else {
-        tracing::warn!(
-            "WOPI proof keys are NOT enforced: BRIDGE_WOPI_DISCOVERY is not set (fine for local \
-             runs; production must configure Office's discovery)"
-        );
-        return Ok(None);
-    };
-    let invalid = |reason: String| ConfigError::Invalid {
-        var: "BRIDGE_WOPI_DISCOVERY",
-        reason,
-    };
-    let xml = if source.starts_with("https://") || crate::config::is_loopback_http(source) {
-        fetch(source)
-            .await
-            .map_err(|e| invalid(format!("cannot fetch discovery: {e}")))?
-    } else {
-        std::fs::read_to_string(source)
-            .map_err(|e| invalid(format!("cannot read {source}: {e}")))?
-    };
-    let discovery =
-        Discovery::parse(&xml).map_err(|e| invalid(format!("unusable discovery: {e}")))?;
-    if discovery.proof_keys().is_some() {
-        tracing::info!("WOPI proof keys enforced on every WOPI request");
-    } else {
-        tracing::warn!("discovery has no proof-key element: WOPI proof keys are NOT enforced");
-    }
-    Ok(Some(Arc::new(discovery)))
-}
-
-async fn fetch(url: &str) -> Result<String, reqwest::Error> {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()?;
-    client
-        .get(url)
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await
 }

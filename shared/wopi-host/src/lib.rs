@@ -13,6 +13,7 @@ mod errors;
 pub mod http;
 mod issue;
 pub mod links;
+pub mod live;
 pub mod locks;
 pub mod relative;
 mod session;
@@ -26,6 +27,7 @@ use bridge_store::Table;
 
 pub use errors::{Reply, WopiError};
 pub use links::AppLinks;
+pub use live::LiveDiscovery;
 pub use locks::{LockOp, is_locked, not_locked};
 pub use session::Session;
 pub use utf7::decode_utf7;
@@ -39,9 +41,10 @@ pub struct HostSettings {
     pub max_put_bytes: u64,
     /// Shown in Office's header breadcrumb.
     pub brand_name: String,
-    /// Office's proof keys from discovery; when present every WOPI request must carry a valid
-    /// proof (X-WOPI-Proof / X-WOPI-ProofOld / X-WOPI-TimeStamp), else it is refused with 500.
-    pub proof_keys: Option<bridge_wopi::proof::ProofKeys>,
+    /// Office's discovery, when configured. When it carries proof keys, every WOPI request must
+    /// carry a valid proof (X-WOPI-Proof / X-WOPI-ProofOld / X-WOPI-TimeStamp), else it is
+    /// refused with 500. Held live, so rotated keys take effect without a restart.
+    pub discovery: Option<Arc<LiveDiscovery>>,
 }
 
 /// The WOPI host service.
@@ -95,7 +98,11 @@ impl WopiHost {
         proof: Option<&str>,
         proof_old: Option<&str>,
     ) -> Result<(), WopiError> {
-        let Some(keys) = &self.settings.proof_keys else {
+        let Some(live) = &self.settings.discovery else {
+            return Ok(());
+        };
+        let discovery = live.get();
+        let Some(keys) = discovery.proof_keys() else {
             return Ok(());
         };
         let request = bridge_wopi::proof::ProofRequest {
@@ -109,12 +116,17 @@ impl WopiHost {
             Ok(m) => {
                 if m.discovery_is_stale() {
                     tracing::warn!(
-                        "WOPI proof matched only with the old key: discovery may be stale"
+                        "WOPI proof matched only with the old key: discovery is stale, refreshing"
                     );
+                    live.request_refresh();
                 }
                 Ok(())
             }
-            Err(e) => Err(WopiError::new(500, format!("proof key check failed: {e}"))),
+            Err(e) => {
+                // Office may have rotated to a key we have not loaded yet.
+                live.request_refresh();
+                Err(WopiError::new(500, format!("proof key check failed: {e}")))
+            }
         }
     }
 

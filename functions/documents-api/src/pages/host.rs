@@ -132,7 +132,7 @@ async fn open(
         )
         .with_download(download.clone())
     })?;
-    let mode = effective_open_mode(&doc.extension, s.wopi.settings().allow_wopitest, discovery);
+    let mode = effective_open_mode(&doc.extension, s.wopi.settings().allow_wopitest, &discovery);
     let right = auth.user.has(Right::AddDocument) && !doc.archived;
     let permission = match action {
         HostAction::Edit if may_edit(right, mode) => Permission::Edit,

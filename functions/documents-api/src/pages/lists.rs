@@ -124,13 +124,14 @@ fn icon(ext: &str) -> (&'static str, &'static str, &'static str) {
 pub(super) fn office_state(
     s: &ApiState,
     platform: DocumentPlatform,
-) -> Result<&bridge_wopi::discovery::Discovery, &'static str> {
+) -> Result<std::sync::Arc<bridge_wopi::discovery::Discovery>, &'static str> {
     if platform != DocumentPlatform::O365 {
         return Err("document platform: regular");
     }
     s.adapters
         .discovery
-        .as_deref()
+        .as_ref()
+        .map(|live| live.get())
         .ok_or("Office for the web is not configured for this deployment")
 }
 
@@ -162,7 +163,7 @@ pub(super) async fn client(
             .map_err(doc_error)?;
         for d in listing.items {
             let (icon, icon_letter, app_label) = icon(&d.extension);
-            let mode = match office {
+            let mode = match &office {
                 Ok(discovery) => effective_open_mode(&d.extension, allow_wopitest, discovery),
                 Err(_) => OpenMode::DownloadOnly,
             };
@@ -173,7 +174,7 @@ pub(super) async fn client(
             } else {
                 ("download", links.download(d.doc_id))
             };
-            let convert_to = match office {
+            let convert_to = match &office {
                 Ok(discovery) if may_convert(right, mode) => discovery
                     .action(&d.extension, "convert")
                     .and_then(|a| a.target_ext.clone()),
@@ -206,7 +207,7 @@ pub(super) async fn client(
             "title": file.name,
             "client_name": file.name,
             "office_enabled": office.is_ok(),
-            "office_reason": office.err(),
+            "office_reason": office.as_ref().err(),
             "documents": rows,
         }),
     )

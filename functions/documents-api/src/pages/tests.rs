@@ -47,7 +47,10 @@ async fn fixture(with_discovery: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let mut adapters = Adapters::embedded(dir.path(), Arc::new(ManualClock::new(NOW))).unwrap();
     if with_discovery {
-        adapters.discovery = Some(Arc::new(Discovery::parse(DISCOVERY).unwrap()));
+        adapters.discovery = Some(Arc::new(bridge_wopi_host::LiveDiscovery::new(
+            Discovery::parse(DISCOVERY).unwrap(),
+            NOW,
+        )));
     }
     let (tenant, users) = bridge_platform::seed::new_tenant(
         &adapters,
