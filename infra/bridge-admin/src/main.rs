@@ -95,6 +95,16 @@ enum Command {
         #[arg(long)]
         user: String,
     },
+    /// Removes blobs no version references (left by a process that died between writing a
+    /// blob and committing its version), older than the grace period.
+    SweepBlobs {
+        /// Leave blobs staged within this many hours (default 24: longer than any upload).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+        /// Examine at most this many staged blobs.
+        #[arg(long, default_value_t = 10_000)]
+        max: usize,
+    },
 }
 
 /// A failure: the message goes to stderr.
@@ -204,6 +214,18 @@ async fn run(args: Args) -> Result<Value, Failure> {
                 bridge_http::auth::DEV_TOKEN_TTL_MS,
             )?;
             Ok(json!({ "token": token }))
+        }
+        Command::SweepBlobs { grace_hours, max } => {
+            let r = adapters
+                .documents()
+                .sweep_staged(i64::from(grace_hours) * 3_600_000, max)
+                .await?;
+            Ok(json!({
+                "examined": r.examined,
+                "blobs_deleted": r.blobs_deleted,
+                "committed": r.committed,
+                "unreadable": r.unreadable,
+            }))
         }
     }
 }

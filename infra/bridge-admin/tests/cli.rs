@@ -197,3 +197,39 @@ async fn dev_token_opens_the_api_of_bridge_local() {
     assert_eq!(anonymous.status(), reqwest::StatusCode::UNAUTHORIZED);
     running.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_blobs_keeps_committed_content_and_reports_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, seed, err) = admin(dir.path(), &["seed", "--tenant", "Sweep"]);
+    assert!(ok, "{err}");
+    let tenant = seed["tenant_id"].as_str().unwrap().to_string();
+    let client = seed["client_id"].as_str().unwrap().to_string();
+    let editor = seed["users"][0]["id"].as_str().unwrap().to_string();
+    let file = dir.path().join("Kept.docx");
+    std::fs::write(&file, b"kept").unwrap();
+    let (ok, _, err) = admin(
+        dir.path(),
+        &[
+            "upload",
+            "--tenant",
+            &tenant,
+            "--client",
+            &client,
+            "--user",
+            &editor,
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    // Within the default grace nothing is examined; with none, the upload's blob is found
+    // committed and kept.
+    let (ok, report, err) = admin(dir.path(), &["sweep-blobs"]);
+    assert!(ok, "{err}");
+    assert_eq!(report["examined"], 0);
+    let (ok, report, err) = admin(dir.path(), &["sweep-blobs", "--grace-hours", "0"]);
+    assert!(ok, "{err}");
+    assert_eq!(report["examined"], 1, "{report}");
+    assert_eq!(report["committed"], 1, "{report}");
+    assert_eq!(report["blobs_deleted"], 0, "{report}");
+}

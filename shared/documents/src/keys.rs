@@ -80,6 +80,16 @@ pub fn settings(t: TenantId) -> Key {
     Key::new(pk(t), SETTINGS_SK)
 }
 
+/// Partition of staging intents (see `sweep`): one item per blob written and not yet known to
+/// be referenced, sorted by time so the sweeper reads the oldest first. Outside every tenant's
+/// partition because the sweeper works across tenants; an item names its tenant.
+pub const STAGED_PK: &str = "SYS#blob-staged";
+
+/// The staging intent of blob `v` of document `d` of tenant `t`, written at `at_ms`.
+pub fn staged(at_ms: i64, t: TenantId, d: DocId, v: VersionId) -> Key {
+    Key::new(STAGED_PK, format!("{at_ms:013}#{t}#{d}#{v}"))
+}
+
 /// Blob key of a version's content.
 pub fn blob(t: TenantId, d: DocId, v: VersionId) -> Result<BlobKey, DocError> {
     Ok(BlobKey::parse(&format!("tenants/{t}/docs/{d}/{v}"))?)

@@ -41,6 +41,7 @@ mod retry;
 pub mod save;
 pub mod settings;
 mod stage;
+pub mod sweep;
 pub mod upload;
 
 pub use error::DocError;
@@ -51,6 +52,7 @@ pub use paging::{Listing, PageRequest};
 pub use read::Content;
 pub use save::SaveOutcome;
 pub use settings::{DocumentPlatform, MailOutputFormat, Settings, SettingsChange};
+pub use sweep::SweepReport;
 
 /// The documents service: every use case of the domain, over the four ports it needs.
 ///

@@ -32,6 +32,15 @@ impl Documents {
     ) -> Result<Staged, DocError> {
         let version_id = VersionId(self.ids.new_id());
         let key = keys::blob(tenant, doc, version_id)?;
+        // The intent first: if this process dies between the blob and its commit, the sweeper
+        // finds the blob through it (a blob store cannot be searched for what is unreferenced).
+        let intent =
+            bridge_store::Item::new(keys::staged(self.clock.now_ms(), tenant, doc, version_id))
+                .with("blob_key", key.as_str())
+                .with("tenant", tenant.to_string())
+                .with("doc", doc.to_string())
+                .with("version", version_id.to_string());
+        self.table.put(intent, None).await?;
         let meta = self.blobs.put(&key, body, limit).await?;
         Ok(Staged {
             version_id,
@@ -41,7 +50,8 @@ impl Documents {
     }
 
     /// Removes a staged blob whose commit did not happen. Best effort: a failure only leaves an
-    /// unreferenced blob behind (for the future sweeper), so it is logged, not returned.
+    /// unreferenced blob behind, which the sweeper (`sweep`) removes later, so it is logged, not
+    /// returned.
     pub(crate) async fn discard(&self, staged: &Staged) {
         if let Err(e) = self.blobs.delete(&staged.key).await {
             tracing::warn!(key = %staged.key, error = %e, "could not delete an unreferenced blob");

@@ -401,8 +401,26 @@ pub async fn backend_errors_around_the_commit_never_double_or_lose_a_save(env: &
         .unwrap_err();
     assert!(matches!(e, DocError::Store(_)), "{e:?}");
     env.hooks.clear();
-    assert_eq!(assert_versions_consistent(env, s.tenant, d).await.len(), 3);
+    let versions = assert_versions_consistent(env, s.tenant, d).await;
+    assert_eq!(versions.len(), 3);
     assert_eq!(content(env, s.tenant, d, None).await, b"v3");
+
+    // The kept blob is unreferenced: the sweeper leaves it during the grace period, then removes
+    // it, and keeps every blob a version references.
+    let grace = bridge_documents::sweep::DEFAULT_GRACE_MS;
+    let early = env.docs.sweep_staged(grace, 1000).await.unwrap();
+    assert_eq!(early.examined, 0, "{early:?}");
+    env.clock.advance_ms(grace);
+    let swept = env.docs.sweep_staged(grace, 1000).await.unwrap();
+    assert_eq!(swept.blobs_deleted, 1, "{swept:?}");
+    assert!(swept.committed >= 3, "{swept:?}");
+    assert_blobs_match_versions(env, s.tenant, d, &versions).await;
+    assert_eq!(content(env, s.tenant, d, None).await, b"v3");
+    let again = env.docs.sweep_staged(grace, 1000).await.unwrap();
+    assert_eq!(
+        again.examined, 0,
+        "intents are gone after a sweep: {again:?}"
+    );
 }
 
 /// DOC-11 with Office: archiving carries the caller's guard inside its write, so a document
