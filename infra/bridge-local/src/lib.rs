@@ -63,6 +63,22 @@ pub struct App {
     parts: Vec<Readiness>,
 }
 
+/// The mailer's handler. On AWS adapters without Graph credentials (e.g. against moto) there is
+/// no way to send mail, so mail messages stay unhandled (they fail and go to the dead-letter
+/// queue) instead of the runner refusing to start; everywhere else it is the mailer's own.
+fn mailer_handler(a: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
+    match &a.config.storage {
+        bridge_platform::Storage::Aws(_) if a.config.graph.is_none() => {
+            tracing::warn!("no Graph credentials: e-mails cannot be sent by this runner");
+            Ok(bridge_platform::messages::FoundationHandler::shared(
+                mailer::NAME,
+                a,
+            ))
+        }
+        _ => mailer::handler(a),
+    }
+}
+
 impl App {
     /// Mounts every function's router and declares every consumer.
     pub fn build(a: &Adapters) -> Result<Self, ConfigError> {
@@ -81,7 +97,7 @@ impl App {
             Consumer {
                 name: mailer::NAME,
                 queue: mailer::QUEUE,
-                handler: mailer::handler(a)?,
+                handler: mailer_handler(a)?,
             },
             Consumer {
                 name: subscriptions::NAME,

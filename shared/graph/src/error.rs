@@ -57,9 +57,13 @@ pub enum GraphError {
     /// send the token to another host.
     #[error("refusing to follow a link outside the Graph base URL: {0}")]
     UntrustedLink(String),
-    /// Network failure or timeout.
+    /// The request could not be sent (connection refused, DNS, TLS): Graph did not see it.
     #[error("transport error: {0}")]
     Transport(String),
+    /// The request went out but no answer came back (timeout, reset): Graph may have processed
+    /// it. Callers of non-idempotent operations (sendMail) must not assume either outcome.
+    #[error("no answer from Graph, outcome unknown: {0}")]
+    Unconfirmed(String),
     /// A response body was not what Graph documents.
     #[error("could not decode Graph's response: {0}")]
     Decode(String),
@@ -124,7 +128,11 @@ pub(crate) fn from_status(status: StatusCode, body: &[u8]) -> GraphError {
 impl From<reqwest::Error> for GraphError {
     fn from(e: reqwest::Error) -> Self {
         // reqwest's Display includes the URL but never headers, so no token can leak here.
-        Self::Transport(e.to_string())
+        if e.is_connect() || e.is_builder() {
+            Self::Transport(e.to_string())
+        } else {
+            Self::Unconfirmed(e.to_string())
+        }
     }
 }
 

@@ -81,6 +81,12 @@ pub struct Config {
     pub signing_key: Option<SecretString>,
     /// Microsoft Graph app credentials; `None` locally means the built-in Graph emulator.
     pub graph: Option<GraphCredentials>,
+    /// Graph base URL (`BRIDGE_GRAPH_BASE_URL`); `None` = Microsoft Graph v1.0 on the public
+    /// cloud. Tests and the local runner point it at the Graph emulator.
+    pub graph_base_url: Option<String>,
+    /// Graph token endpoint (`BRIDGE_GRAPH_TOKEN_URL`); `None` = the Microsoft identity
+    /// platform's endpoint for `BRIDGE_GRAPH_TENANT_ID`.
+    pub graph_token_url: Option<String>,
     /// Log format.
     pub log_format: LogFormat,
     /// Largest document body accepted by uploads and WOPI PutFile (`BRIDGE_MAX_UPLOAD_BYTES`,
@@ -91,7 +97,14 @@ pub struct Config {
     /// Where Office's discovery XML comes from (`BRIDGE_WOPI_DISCOVERY`): an https URL or a
     /// local file path. When it carries a proof key, every WOPI request must be signed.
     pub wopi_discovery: Option<String>,
+    /// The mailbox e-mails are sent from (`BRIDGE_MAIL_SENDER`, a plain address). On AWS the
+    /// mailer needs it (Graph `sendMail` is called on that mailbox); locally it defaults to
+    /// [`DEFAULT_LOCAL_MAIL_SENDER`] in the `.eml` files.
+    pub mail_sender: Option<String>,
 }
+
+/// Sender of local `.eml` files when `BRIDGE_MAIL_SENDER` is not set.
+pub const DEFAULT_LOCAL_MAIL_SENDER: &str = "m365-bridge@localhost";
 
 /// Default of [`Config::max_upload_bytes`].
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1024 * 1024;
@@ -107,10 +120,13 @@ impl fmt::Debug for Config {
                 &self.signing_key.as_ref().map(|_| "[REDACTED]"),
             )
             .field("graph", &self.graph)
+            .field("graph_base_url", &self.graph_base_url)
+            .field("graph_token_url", &self.graph_token_url)
             .field("log_format", &self.log_format)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("wopi_test_files", &self.wopi_test_files)
             .field("wopi_discovery", &self.wopi_discovery)
+            .field("mail_sender", &self.mail_sender)
             .finish()
     }
 }
@@ -233,6 +249,22 @@ impl Config {
                 });
             }
         };
+        // The client secret is sent to the token URL: plain http only to this machine.
+        let graph_url = |k: &'static str| -> Result<Option<String>, ConfigError> {
+            let v = var(k);
+            if let Some(u) = &v {
+                check_url(k, u)?;
+                if u.starts_with("http://") && !is_loopback_http(u) {
+                    return Err(ConfigError::Invalid {
+                        var: k,
+                        reason: "must be https (plain http only on 127.0.0.1/localhost)".into(),
+                    });
+                }
+            }
+            Ok(v)
+        };
+        let graph_base_url = graph_url("BRIDGE_GRAPH_BASE_URL")?;
+        let graph_token_url = graph_url("BRIDGE_GRAPH_TOKEN_URL")?;
         let public_url = var("BRIDGE_PUBLIC_URL");
         if let Some(u) = &public_url {
             check_url("BRIDGE_PUBLIC_URL", u)?;
@@ -278,16 +310,28 @@ impl Config {
                 reason: "discovery must come over https (or from a local file path)".into(),
             });
         }
+        let mail_sender = var("BRIDGE_MAIL_SENDER");
+        if let Some(s) = &mail_sender {
+            bridge_mail::MailAddress::parse(s, "BRIDGE_MAIL_SENDER").map_err(|_| {
+                ConfigError::Invalid {
+                    var: "BRIDGE_MAIL_SENDER",
+                    reason: "expected a plain e-mail address (name@domain)".into(),
+                }
+            })?;
+        }
         Ok(Config {
             storage,
             stage: var("BRIDGE_STAGE").unwrap_or_else(|| "local".into()),
             public_url,
             signing_key,
             graph,
+            graph_base_url,
+            graph_token_url,
             log_format,
             max_upload_bytes,
             wopi_test_files,
             wopi_discovery,
+            mail_sender,
         })
     }
 }
@@ -345,6 +389,9 @@ mod tests {
         );
         assert_eq!(c.stage, "local");
         assert!(c.graph.is_none());
+        assert_eq!(c.mail_sender, None);
+        let c = load(&[("BRIDGE_MAIL_SENDER", " bridge@contoso.example ")]).unwrap();
+        assert_eq!(c.mail_sender.as_deref(), Some("bridge@contoso.example"));
     }
 
     #[test]
@@ -449,6 +496,14 @@ mod tests {
                 ..
             }
         ));
+        let e = load(&[("BRIDGE_MAIL_SENDER", "Bridge <x@y.z>")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_MAIL_SENDER",
+                ..
+            }
+        ));
         let e = load(&[("BRIDGE_PUBLIC_URL", "ftp://x")]).unwrap_err();
         assert!(matches!(
             e,
@@ -488,5 +543,29 @@ mod tests {
         );
         assert!(dbg.contains("[REDACTED]"));
         assert!(dbg.contains("tid"));
+    }
+
+    #[test]
+    fn graph_endpoints_default_to_microsoft_and_refuse_remote_plain_http() {
+        let c = load(&[]).unwrap();
+        assert_eq!((c.graph_base_url, c.graph_token_url), (None, None));
+        let c = load(&[
+            ("BRIDGE_GRAPH_BASE_URL", "http://127.0.0.1:9/v1.0"),
+            (
+                "BRIDGE_GRAPH_TOKEN_URL",
+                "http://127.0.0.1:9/t/oauth2/v2.0/token",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.graph_base_url.as_deref(), Some("http://127.0.0.1:9/v1.0"));
+        assert!(c.graph_token_url.is_some());
+        let e = load(&[("BRIDGE_GRAPH_TOKEN_URL", "http://login.example/t")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_GRAPH_TOKEN_URL",
+                ..
+            }
+        ));
     }
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bridge_core::Clock;
-use bridge_queue::Delivery;
+use bridge_mail::{InvalidMail, MailAddress, MailId, MailKind, RenderError};
 use bridge_queue::consumer::{HandlerError, MessageHandler};
+use bridge_queue::{Delivery, OutgoingMessage, Queue, QueueError};
 use bridge_store::{Condition, Item, Key, StoreError, Table};
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,19 @@ pub enum Message {
         /// Whether a full resync must follow (changes may have been missed meanwhile).
         full_resync: bool,
     },
+    /// Render and send one e-mail (directory-api and others → mailer). Queue it with
+    /// [`enqueue_mail`], which checks it first.
+    SendMail {
+        /// The mail's idempotency key (see [`bridge_mail::MailId`]): the mailer sends each id
+        /// at most once, however often it is queued or delivered.
+        mail_id: String,
+        /// The tenant on whose behalf it is sent (for logs).
+        tenant_id: String,
+        /// Recipient addresses.
+        to: Vec<String>,
+        /// What to say: the template and its values.
+        mail: MailKind,
+    },
 }
 
 /// The mailbox resource a [`Message::SyncMailbox`] is about.
@@ -76,6 +90,9 @@ pub enum SyncReason {
     Notification,
     /// Graph reported missed notifications (lifecycle event `missed`).
     Missed,
+    /// Reconcile the whole resource: sync was just enabled (the initial sync), or the
+    /// subscription was re-created and notifications may have been lost meanwhile.
+    FullResync,
 }
 
 impl Message {
@@ -150,11 +167,55 @@ impl MessageHandler for FoundationHandler {
             // Kinds whose consumers arrive with later capabilities: never acked silently.
             Message::SyncMailbox { .. }
             | Message::RenewSubscription { .. }
-            | Message::RecreateSubscription { .. } => {
-                Err(HandlerError::Permanent("not handled yet".into()))
-            }
+            | Message::RecreateSubscription { .. }
+            | Message::SendMail { .. } => Err(HandlerError::Permanent("not handled yet".into())),
         }
     }
+}
+
+/// Why [`enqueue_mail`] queued nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueMailError {
+    /// The id, a recipient or the number of recipients is unusable.
+    #[error(transparent)]
+    Invalid(#[from] InvalidMail),
+    /// The mail does not render (an unsafe link, an empty or overlong value).
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The queue refused the message.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Queues an e-mail for the mailer; returns the queue's message id.
+///
+/// The mail is checked first (id, recipients, rendering with its link rules), so the producer
+/// learns of a bad address or an unsafe link at once, instead of the message failing later on
+/// the dead-letter queue. Queuing the same `mail_id` again is safe: it is sent at most once.
+pub async fn enqueue_mail(
+    queue: &dyn Queue,
+    mail_id: &MailId,
+    tenant_id: &str,
+    to: &[String],
+    mail: &MailKind,
+) -> Result<String, EnqueueMailError> {
+    if to.is_empty() || to.len() > bridge_mail::transport::MAX_RECIPIENTS {
+        return Err(InvalidMail::Recipients.into());
+    }
+    for (i, address) in to.iter().enumerate() {
+        MailAddress::parse(address, &format!("to[{i}]"))?;
+    }
+    mail.render()?;
+    let body = Message::SendMail {
+        mail_id: mail_id.to_string(),
+        tenant_id: tenant_id.to_owned(),
+        to: to.to_vec(),
+        mail: mail.clone(),
+    }
+    .to_body();
+    let mut msg = OutgoingMessage::new(body);
+    msg.dedupe_key = Some(mail_id.to_string());
+    Ok(queue.send(msg).await?)
 }
 
 #[cfg(test)]
@@ -224,7 +285,15 @@ mod tests {
             subscription_id: "s".into(),
             full_resync: true,
         };
-        for m in [sync, renew, recreate] {
+        let mail = Message::SendMail {
+            mail_id: "m".into(),
+            tenant_id: "t".into(),
+            to: vec!["a@example.nl".into()],
+            mail: MailKind::Test {
+                tenant_name: "T".into(),
+            },
+        };
+        for m in [sync, renew, recreate, mail] {
             let r = h.handle(&delivery(&m.to_body())).await;
             assert!(matches!(r, Err(HandlerError::Permanent(_))), "{m:?}");
         }
@@ -252,6 +321,90 @@ mod tests {
         assert_eq!(
             r.to_body(),
             r#"{"kind":"recreate_subscription","subscription_id":"s","full_resync":true}"#
+        );
+    }
+
+    #[test]
+    fn send_mail_has_the_documented_wire_form() {
+        let m = Message::SendMail {
+            mail_id: "inv-1".into(),
+            tenant_id: "t".into(),
+            to: vec!["a@example.nl".into()],
+            mail: MailKind::Test {
+                tenant_name: "T".into(),
+            },
+        };
+        let v: serde_json::Value = serde_json::from_str(&m.to_body()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"kind":"send_mail","mail_id":"inv-1","tenant_id":"t",
+                "to":["a@example.nl"],"mail":{"template":"test","tenant_name":"T"}})
+        );
+        assert_eq!(Message::parse(&m.to_body()).unwrap(), m);
+    }
+
+    #[tokio::test]
+    async fn enqueue_mail_queues_a_checked_send_mail_message() {
+        let queues =
+            bridge_queue::local::LocalQueues::in_memory(Arc::new(ManualClock::new(0))).unwrap();
+        let q = queues.queue("mail", bridge_queue::QueueSettings::default());
+        let id = MailId::parse("inv-1").unwrap();
+        let kind = MailKind::Invitation {
+            inviter_name: "Anna".into(),
+            tenant_name: "Zorg".into(),
+            accept_url: "https://bridge.example/invite/x".into(),
+            expires_at: 0,
+        };
+        let to = vec!["bram@example.nl".to_string()];
+        enqueue_mail(q.as_ref(), &id, "t1", &to, &kind)
+            .await
+            .unwrap();
+        let got = q.receive(10, std::time::Duration::ZERO).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].dedupe_key.as_deref(), Some("inv-1"));
+        assert_eq!(
+            Message::parse(&got[0].body).unwrap(),
+            Message::SendMail {
+                mail_id: "inv-1".into(),
+                tenant_id: "t1".into(),
+                to: to.clone(),
+                mail: kind.clone(),
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn enqueue_mail_refuses_unsafe_links_and_bad_addresses_and_queues_nothing() {
+        let queues =
+            bridge_queue::local::LocalQueues::in_memory(Arc::new(ManualClock::new(0))).unwrap();
+        let q = queues.queue("mail", bridge_queue::QueueSettings::default());
+        let id = MailId::parse("inv-1").unwrap();
+        let kind = |url: &str| MailKind::Invitation {
+            inviter_name: "Anna".into(),
+            tenant_name: "Zorg".into(),
+            accept_url: url.into(),
+            expires_at: 0,
+        };
+        let to = vec!["bram@example.nl".to_string()];
+        let e = enqueue_mail(q.as_ref(), &id, "t", &to, &kind("javascript:alert(1)"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, EnqueueMailError::Render(_)), "{e:?}");
+        let ok = kind("https://bridge.example/x");
+        let e = enqueue_mail(q.as_ref(), &id, "t", &["not-an-address".into()], &ok)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, EnqueueMailError::Invalid(_)), "{e:?}");
+        let e = enqueue_mail(q.as_ref(), &id, "t", &[], &ok)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            EnqueueMailError::Invalid(InvalidMail::Recipients)
+        ));
+        assert_eq!(
+            q.stats().await.unwrap(),
+            bridge_queue::QueueStats::default()
         );
     }
 }
