@@ -1,4 +1,5 @@
-//! The identity platform token endpoint and the bearer check + per-mailbox throttling middleware.
+//! The identity platform token endpoint (client credentials here; authorization codes are
+//! redeemed in `idp`) and the bearer check + per-mailbox throttling middleware.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub(crate) struct Caller {
     pub app_id: String,
 }
 
-fn aad_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(crate) fn aad_error(status: StatusCode, error: &str, description: &str) -> Response {
     (
         status,
         axum::Json(json!({ "error": error, "error_description": description })),
@@ -31,19 +32,23 @@ fn aad_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// `POST /{tenant}/oauth2/v2.0/token` (client credentials).
+/// `POST /{tenant}/oauth2/v2.0/token`: client credentials, or an authorization code.
 pub(crate) async fn token(
     State(shared): State<Arc<Shared>>,
     Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-    if field("grant_type") != "client_credentials" {
-        return aad_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "AADSTS70003: only client_credentials is supported",
-        );
+    match field("grant_type") {
+        "client_credentials" => {}
+        "authorization_code" => return crate::idp::redeem_code(&shared, &tenant, &form),
+        _ => {
+            return aad_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "AADSTS70003: only client_credentials and authorization_code are supported",
+            );
+        }
     }
     if !field("scope").ends_with("/.default") {
         return aad_error(

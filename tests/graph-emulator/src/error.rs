@@ -33,6 +33,9 @@ pub enum EmulatorError {
     /// Bad input.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// Signing an id token failed.
+    #[error("could not sign the token: {0}")]
+    Signing(String),
 }
 
 /// An HTTP error rendered as `{"error":{"code","message"}}`.
@@ -97,11 +100,13 @@ impl From<EmulatorError> for GraphError {
             ),
             EmulatorError::Conflict(_) => Self::new(StatusCode::CONFLICT, "ErrorFolderExists", msg),
             EmulatorError::Invalid(_) => Self::bad_request(msg),
-            EmulatorError::Io(_) | EmulatorError::Client(_) => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServerError",
-                msg,
-            ),
+            EmulatorError::Io(_) | EmulatorError::Client(_) | EmulatorError::Signing(_) => {
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    msg,
+                )
+            }
         }
     }
 }

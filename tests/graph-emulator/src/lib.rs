@@ -2,6 +2,10 @@
 //! credentials token endpoint, users, contact folders/contacts with change keys, `If-Match` and
 //! exact delta, Outlook's per-app-per-mailbox throttling, subscriptions with the validation
 //! handshake and change/lifecycle notification delivery (with fault injection), and `sendMail`.
+//! It is also the Microsoft Entra identity provider for "Sign in with Microsoft" (OpenID Connect
+//! authorization code flow with PKCE, RS256 id tokens, JWKS with key rotation, admin consent):
+//! see the identity provider methods on [`Emulator`] (`sign_in`, `issue_id_token`,
+//! `rotate_signing_key`, …).
 //!
 //! Start one with [`Emulator::start`]; it listens on `127.0.0.1:<random port>` and stops when
 //! dropped. Point a Graph client at [`Emulator::base_url`] and its token requests at
@@ -14,6 +18,7 @@ mod config;
 mod delta;
 mod error;
 mod handlers;
+mod idp;
 mod mailbox;
 mod notify;
 mod router;
@@ -30,6 +35,7 @@ use serde_json::Value;
 
 pub use config::EmulatorConfig;
 pub use error::EmulatorError;
+pub use idp::GLOBAL_ADMINISTRATOR_TEMPLATE_ID;
 pub use mailbox::ChangeKind;
 pub use notify::{DeliveryKind, DeliveryRecord, SentMail};
 

@@ -8,11 +8,11 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::auth;
 use crate::error::GraphError;
 use crate::handlers::collection::{Contacts, Events};
 use crate::handlers::{batch, collection, events, mail, subscriptions, users};
 use crate::shared::Shared;
+use crate::{auth, idp};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     const FOLDER: &str = "/v1.0/users/{user}/contactFolders/{folder}";
@@ -107,6 +107,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&shared), auth::guard));
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(idp::authorize))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(idp::openid_configuration),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(idp::jwks))
+        .route("/{tenant}/adminconsent", get(idp::admin_consent))
+        .route("/{tenant}/v2.0/adminconsent", get(idp::admin_consent))
         .merge(graph)
         .fallback(|| async {
             GraphError::new(

@@ -1,4 +1,5 @@
-//! The emulated directory: tenants, apps, users (each with a mailbox), tokens, subscriptions.
+//! The emulated directory: tenants, apps, users (each with a mailbox), tokens, subscriptions, and
+//! the identity provider's state.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -6,6 +7,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::error::EmulatorError;
+use crate::idp::IdpState;
 use crate::mailbox::Mailbox;
 use crate::notify::{DeliveryControl, DeliveryRecord, SentMail, Subscription};
 use crate::throttle::Throttle;
@@ -60,6 +62,8 @@ pub(crate) struct GraphState {
     pub deliveries: Vec<DeliveryRecord>,
     pub control: DeliveryControl,
     pub outbox: Vec<SentMail>,
+    /// Identity provider mode: signing keys, the "browser" session, codes, consents.
+    pub idp: IdpState,
 }
 
 impl GraphState {
