@@ -61,18 +61,30 @@ pub fn record_key(subscription_id: &str) -> Key {
     Key::new(format!("SYS#graphsub#{subscription_id}"), SUB_SK)
 }
 
-/// Stores (or replaces) a record.
-pub async fn put_record(table: &dyn Table, rec: &SubscriptionRecord) -> Result<(), SubsError> {
+/// The item that stores `rec` (for writes inside a transaction).
+pub fn record_item(rec: &SubscriptionRecord) -> Result<Item, SubsError> {
     let attrs = match serde_json::to_value(rec) {
         Ok(serde_json::Value::Object(map)) => map,
         Ok(_) => return Err(SubsError::Corrupt("not an object".into())),
         Err(e) => return Err(SubsError::Corrupt(e.to_string())),
     };
-    let item = Item {
+    Ok(Item {
         key: record_key(&rec.subscription_id),
         attrs,
-    };
-    table.put(item, None).await?;
+    })
+}
+
+/// Reads a record out of its stored item. Attributes the struct does not know (such as the
+/// renewal failure count) are ignored.
+pub(crate) fn record_from_item(item: Item) -> Result<SubscriptionRecord, SubsError> {
+    serde_json::from_value(serde_json::Value::Object(item.attrs))
+        .map_err(|e| SubsError::Corrupt(e.to_string()))
+}
+
+/// Stores (or replaces) a record, without its index entries (tests and repairs; the
+/// subscriptions logic writes record and index together in one transaction).
+pub async fn put_record(table: &dyn Table, rec: &SubscriptionRecord) -> Result<(), SubsError> {
+    table.put(record_item(rec)?, None).await?;
     Ok(())
 }
 
@@ -89,9 +101,7 @@ pub async fn get_record(
     let Some(item) = table.get(&key).await? else {
         return Ok(None);
     };
-    serde_json::from_value(serde_json::Value::Object(item.attrs))
-        .map(Some)
-        .map_err(|e| SubsError::Corrupt(e.to_string()))
+    record_from_item(item).map(Some)
 }
 
 #[cfg(test)]

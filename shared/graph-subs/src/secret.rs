@@ -1,8 +1,19 @@
 //! The clientState secret: stored as a SHA-256 hash, compared in constant time.
 
+use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::SubscriptionRecord;
+
+/// A fresh clientState secret: 32 bytes from two v4 UUIDs (244 bits from the operating
+/// system's random source), as 64 hex characters (Graph allows up to 128). Given to Graph once
+/// at creation; only its [`client_state_sha256`] is kept.
+pub fn new_client_state() -> SecretString {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    SecretString::from(hex::encode(bytes))
+}
 
 /// Lower-case hex of the SHA-256 of a clientState secret, as stored in a record.
 pub fn client_state_sha256(secret: &str) -> String {
@@ -56,6 +67,16 @@ mod tests {
         assert!(!client_state_matches(&rec("zz".into()), "x"));
         assert!(!client_state_matches(&rec(String::new()), ""));
         assert!(!client_state_matches(&rec("abcd".into()), "x"));
+    }
+
+    #[test]
+    fn fresh_secrets_are_64_hex_characters_and_never_repeat() {
+        use secrecy::ExposeSecret;
+        let a = new_client_state();
+        let b = new_client_state();
+        assert_eq!(a.expose_secret().len(), 64);
+        assert!(a.expose_secret().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a.expose_secret(), b.expose_secret());
     }
 
     #[test]
