@@ -34,6 +34,22 @@ pub struct Fixture {
     pub max_receive_count: u32,
     /// Makes the given duration pass as far as the queues can tell.
     pub advance: Advance,
+    /// What the backend promises about duplicate deliveries.
+    pub guarantee: DeliveryGuarantee,
+}
+
+/// How strictly a backend hands each message out once.
+///
+/// SQS standard queues are at-least-once by contract ("on rare occasions ... you might get
+/// that message copy again"), and moto reproduces that under concurrent receives; consumers are
+/// idempotent for that reason. The embedded adapter serialises receives in one transaction and
+/// so can promise, and is held to, one delivery per visibility window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryGuarantee {
+    /// Within one visibility window a message is handed out at most once.
+    OncePerVisibilityWindow,
+    /// Every message is delivered; an occasional extra copy is allowed.
+    AtLeastOnce,
 }
 
 impl Fixture {
@@ -453,15 +469,28 @@ async fn concurrent_receivers_never_share_a_message(fx: Fixture) {
     // Within one visibility window no delivery may be handed out twice. Past it (a loaded
     // machine against moto's 1 s timeout) messages legitimately come back, and SQS standard
     // queues may then even hand out a redelivery twice, so only the window is judged.
-    if elapsed < fx.visibility {
-        assert!(
-            per_delivery.values().all(|n| *n == 1),
-            "one delivery handed out twice: {all:?}"
-        );
-        assert_eq!(
-            all.len(),
-            MESSAGES,
-            "no message delivered twice within one visibility window"
-        );
+    let extra = all.len() - MESSAGES;
+    match fx.guarantee {
+        DeliveryGuarantee::OncePerVisibilityWindow if elapsed < fx.visibility => {
+            assert!(
+                per_delivery.values().all(|n| *n == 1),
+                "one delivery handed out twice: {all:?}"
+            );
+            assert_eq!(
+                extra, 0,
+                "no message delivered twice within one visibility window"
+            );
+        }
+        DeliveryGuarantee::OncePerVisibilityWindow => {}
+        DeliveryGuarantee::AtLeastOnce => {
+            // Copies are allowed but must stay the exception, or receive is broken.
+            assert!(
+                extra * 4 <= MESSAGES,
+                "{extra} extra copies of {MESSAGES} messages is not an occasional duplicate"
+            );
+            if extra > 0 {
+                eprintln!("at-least-once backend handed out {extra} extra copies (allowed)");
+            }
+        }
     }
 }

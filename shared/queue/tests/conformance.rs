@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 use bridge_core::ManualClock;
-use bridge_queue::conformance::{Fixture, run_all};
+use bridge_queue::conformance::{DeliveryGuarantee, Fixture, run_all};
 use bridge_queue::consumer::{
     DrainOutcome, HandlerError, MessageHandler, PollOptions, drain_once, run_poller,
 };
@@ -46,6 +46,7 @@ fn local_fixture(queues: LocalQueues, clock: ManualClock) -> Fixture {
             clock.advance_ms(i64::try_from(d.as_millis()).expect("small duration"));
             async {}.boxed()
         }),
+        guarantee: DeliveryGuarantee::OncePerVisibilityWindow,
     }
 }
 
@@ -113,6 +114,7 @@ async fn sqs_fixture(client: aws_sdk_sqs::Client) -> Fixture {
         visibility: Duration::from_secs(1),
         max_receive_count: 2,
         advance: Box::new(|d: Duration| tokio::time::sleep(d).boxed()),
+        guarantee: DeliveryGuarantee::AtLeastOnce,
     }
 }
 
