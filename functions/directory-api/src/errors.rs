@@ -70,3 +70,24 @@ fn graph_error(g: GraphError) -> ApiError {
         }
     }
 }
+
+/// A directory refusal as an HTTP answer, with the status the domain assigns to it
+/// ([`DirectoryError::status`]) and its message (which names no secret and no other tenant).
+#[allow(dead_code)] // the people and partners routes are being built on it
+pub(crate) fn directory_error(e: bridge_directory::DirectoryError) -> ApiError {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        410 => "gone",
+        429 => "rate_limited",
+        503 => "unavailable",
+        _ => return ApiError::internal(&e),
+    };
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::warn!(error = %e, "directory unavailable");
+    }
+    ApiError::new(status, code, e.to_string())
+}

@@ -16,6 +16,9 @@ use bridge_platform::{Adapters, ConfigError, QueueName};
 mod errors;
 mod extract;
 mod links;
+mod partners;
+mod people;
+mod sign_in;
 
 /// The function's name: its binary, its health route `/health/directory-api`, its log field.
 pub const NAME: &str = "directory-api";
@@ -27,6 +30,8 @@ pub struct DirectoryState {
     pub adapters: Adapters,
     /// Account links and sync switches.
     pub links: Links,
+    /// Users, invitations, join requests, partners (USR-1..5, PAR-1..6).
+    pub directory: bridge_directory::Directory,
 }
 
 impl FromRef<DirectoryState> for Adapters {
@@ -65,10 +70,13 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
     let state = DirectoryState {
         adapters: adapters.clone(),
         links: links(adapters)?,
+        directory: bridge_platform::directory::service(adapters)?,
     };
-    Ok(readiness(adapters)?
-        .route()
-        .merge(links::routes().with_state(state)))
+    let routes = links::routes()
+        .merge(sign_in::routes())
+        .merge(people::routes())
+        .merge(partners::routes());
+    Ok(readiness(adapters)?.route().merge(routes.with_state(state)))
 }
 
 #[cfg(test)]

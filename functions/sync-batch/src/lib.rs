@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use bridge_http::Readiness;
+use bridge_platform::directory::ShareJobHandler;
 use bridge_platform::messages::FoundationHandler;
 use bridge_platform::{Adapters, ConfigError, QueueName};
 use bridge_queue::consumer::MessageHandler;
@@ -18,7 +19,8 @@ pub const QUEUE: QueueName = QueueName::Sync;
 
 /// The per-message handler.
 pub fn handler(adapters: &Adapters) -> Result<Arc<dyn MessageHandler>, ConfigError> {
-    Ok(FoundationHandler::shared(NAME, adapters))
+    // Share jobs (PAR-5) ride on this queue; everything else is the foundation's for now.
+    ShareJobHandler::shared(adapters, FoundationHandler::shared(NAME, adapters))
 }
 
 /// What this function depends on: its table and its queue.

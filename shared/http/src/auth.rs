@@ -214,11 +214,20 @@ async fn authenticate(adapters: &Adapters, token: &str) -> Result<ApiUser, Refus
         .map(UserId)
         .map_err(|_| Refused::Credentials("sub is not a UUID".into()))?;
     record_tenant(&tenant);
-    let user = bridge_platform::seed::load_user(adapters, tenant, user_id)
+    let account = bridge_platform::seed::load_account(adapters, tenant, user_id)
         .await
         .map_err(|e| Refused::Failed(e.into()))?
         .ok_or_else(|| Refused::Credentials("the token's user does not exist".into()))?;
-    Ok(ApiUser { tenant, user })
+    // A deactivated user's tokens stop working at once, like a deleted user's.
+    if !account.is_active() {
+        return Err(Refused::Credentials(
+            "the token's user is deactivated".into(),
+        ));
+    }
+    Ok(ApiUser {
+        tenant,
+        user: account.user,
+    })
 }
 
 /// Name of the browser session cookie of the app's pages. It holds an API token; it is

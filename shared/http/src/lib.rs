@@ -6,6 +6,8 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod lambda;
+pub mod page;
+pub mod person;
 pub mod request;
 
 pub use auth::ApiUser;

@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod config;
+pub mod directory;
 pub mod discovery;
 pub mod keys;
 pub mod lambda_sqs;

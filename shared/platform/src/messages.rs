@@ -60,6 +60,12 @@ pub enum Message {
         /// What to say: the template and its values.
         mail: MailKind,
     },
+    /// Share a document with a partner's relation manager (directory-api → sync-batch; PAR-5:
+    /// this way may take minutes). Sent with the dedupe key `share-<job id>`.
+    ApplyShare {
+        /// The job, applied by [`bridge_directory::Directory::apply_share_job`].
+        job: bridge_directory::ShareJob,
+    },
 }
 
 /// The mailbox resource a [`Message::SyncMailbox`] is about.
@@ -168,7 +174,8 @@ impl MessageHandler for FoundationHandler {
             Message::SyncMailbox { .. }
             | Message::RenewSubscription { .. }
             | Message::RecreateSubscription { .. }
-            | Message::SendMail { .. } => Err(HandlerError::Permanent("not handled yet".into())),
+            | Message::SendMail { .. }
+            | Message::ApplyShare { .. } => Err(HandlerError::Permanent("not handled yet".into())),
         }
     }
 }

@@ -83,6 +83,23 @@ pub async fn load_user(
     .transpose()
 }
 
+/// Reads a user with its role, groups and status, as the directory stores it.
+pub async fn load_account(
+    adapters: &Adapters,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Option<bridge_core::tenant::UserAccount>, StoreError> {
+    let item = adapters
+        .table
+        .get(&Key::new(tenant_pk(tenant), user_sk(user)))
+        .await?;
+    item.map(|i| {
+        serde_json::from_value(Value::Object(i.attrs))
+            .map_err(|e| StoreError::Backend(format!("unreadable user record: {e}")))
+    })
+    .transpose()
+}
+
 /// Reads a tenant.
 pub async fn load_tenant(
     adapters: &Adapters,

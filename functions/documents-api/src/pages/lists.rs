@@ -11,11 +11,11 @@ use bridge_wopi::filetypes::{
     OfficeApp, OpenMode, effective_open_mode, may_convert, may_edit, office_app,
 };
 use bridge_wopi_host::AppLinks;
-use http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use super::PageResult;
 use super::render::{Html, render};
-use super::{PageError, PageResult};
 use crate::ApiState;
 use crate::documents::{ensure_unlocked, stream_download, unlocked_guard};
 use crate::errors::doc_error;
@@ -292,29 +292,8 @@ pub(super) async fn versions(
 /// Refuses a state-changing page request that another site made the browser send. The session
 /// cookie is `SameSite=Lax` already; this is the second line (Fetch Metadata, then `Origin`).
 pub(super) fn same_origin(s: &ApiState, headers: &HeaderMap) -> PageResult<()> {
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-    if let Some(site) = header("sec-fetch-site")
-        && site != "same-origin"
-        && site != "none"
-    {
-        return Err(PageError::new(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "this form may only be sent from the app's own pages",
-        ));
-    }
-    if let Some(origin) = header("origin") {
-        let base =
-            bridge_wopi_host::http::wopi_base(s.adapters.config.public_url.as_deref(), headers);
-        if origin != base {
-            return Err(PageError::new(
-                StatusCode::FORBIDDEN,
-                "Not allowed",
-                "this form may only be sent from the app's own pages",
-            ));
-        }
-    }
-    Ok(())
+    let base = bridge_wopi_host::http::wopi_base(s.adapters.config.public_url.as_deref(), headers);
+    bridge_http::page::same_origin(&base, headers)
 }
 
 /// `POST /app/documents/{doc}/versions/{version}/restore`: restores (a new version, DOC-12),
