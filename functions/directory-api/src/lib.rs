@@ -81,3 +81,18 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
 
 #[cfg(test)]
 mod tests;
+
+/// The signed-in person (from the person cookie) as the directory knows people.
+#[allow(dead_code)] // used by the sign-in and people routes being built
+pub(crate) fn signed_in_person(
+    p: &bridge_http::person::Person,
+) -> bridge_directory::SignedInPerson {
+    bridge_directory::SignedInPerson {
+        tid: p.tid.clone(),
+        oid: p.oid.clone(),
+        name: p.name.clone(),
+        preferred_username: p.username.clone(),
+        verified_email: p.verified_email.clone(),
+        is_tenant_admin: p.admin,
+    }
+}
