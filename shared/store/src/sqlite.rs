@@ -1,10 +1,15 @@
 //! SQLite adapter: the embedded default of `bridge-local`.
 //!
-//! One row per item, attributes as JSON text. Every operation runs in an `IMMEDIATE` transaction,
-//! so conditional writes are atomic also when another process (the operator CLI) opens the same
-//! file. SQLite's default BINARY collation orders sort keys by bytes, exactly like DynamoDB.
+//! One row per item, attributes as JSON text. Every write runs in an `IMMEDIATE` transaction on
+//! the one writer connection, so conditional writes are atomic also when another process (the
+//! operator CLI) opens the same file. Reads (`get`, `query`) of a file database run on a small
+//! pool of reader connections without a write lock: in WAL mode each read sees the last commit
+//! and never waits for a writer, so concurrent requests (Office's CheckFileInfo burst) do not
+//! queue behind one mutex. SQLite's default BINARY collation orders sort keys by bytes, exactly
+//! like DynamoDB.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -18,7 +23,13 @@ use crate::{Condition, Item, Key, Page, Query, StoreError, Table, Update, WriteO
 #[derive(Debug, Clone)]
 pub struct SqliteTable {
     conn: Arc<Mutex<Connection>>,
+    /// Read-only connections of a file database (empty in memory: reads use `conn`).
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<AtomicUsize>,
 }
+
+/// Reader connections of a file database: enough for both cores plus requests waiting on I/O.
+const READERS: usize = 4;
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
@@ -32,7 +43,18 @@ impl SqliteTable {
             .map_err(backend)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(backend)?;
-        Self::init(conn)
+        let mut table = Self::init(conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(backend)?;
+            r.busy_timeout(std::time::Duration::from_secs(10))
+                .map_err(backend)?;
+            // A reader never writes, even by mistake.
+            r.pragma_update(None, "query_only", true).map_err(backend)?;
+            readers.push(Mutex::new(r));
+        }
+        table.readers = Arc::new(readers);
+        Ok(table)
     }
 
     /// A private in-memory database.
@@ -54,7 +76,36 @@ impl SqliteTable {
         .map_err(backend)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::new(AtomicUsize::new(0)),
         })
+    }
+
+    /// Runs the read `f` on a reader connection (a free one if any) on a blocking thread; each
+    /// statement sees the last committed state. Without readers (in memory) it takes the writer.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.with_tx(f).await;
+        }
+        let readers = Arc::clone(&self.readers);
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let n = readers.len();
+            let free = (0..n).find_map(|i| readers[(start + i) % n].try_lock().ok());
+            let guard = match free {
+                Some(g) => g,
+                None => readers[start % n]
+                    .lock()
+                    .map_err(|_| backend("sqlite reader lock poisoned"))?,
+            };
+            f(&mut Tx(&guard))
+        })
+        .await
+        .map_err(backend)?
     }
 
     /// Runs `f` inside one IMMEDIATE transaction on a blocking thread; commits only on success.
@@ -81,7 +132,8 @@ impl SqliteTable {
     }
 }
 
-struct Tx<'a>(&'a rusqlite::Transaction<'a>);
+/// Statements on one connection (inside a write transaction, or a reader's autocommit read).
+struct Tx<'a>(&'a Connection);
 
 fn decode(pk: String, sk: String, attrs: &str) -> Result<Item, StoreError> {
     let attrs: Map<String, Value> = serde_json::from_str(attrs).map_err(backend)?;
@@ -95,11 +147,9 @@ impl RawStore for Tx<'_> {
     fn load(&mut self, key: &Key) -> Result<Option<Item>, StoreError> {
         let row: Option<String> = self
             .0
-            .query_row(
-                "SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2",
-                params![key.pk, key.sk],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(backend)?
+            .query_row(params![key.pk, key.sk], |r| r.get(0))
             .optional()
             .map_err(backend)?;
         row.map(|a| decode(key.pk.clone(), key.sk.clone(), &a))
@@ -109,21 +159,21 @@ impl RawStore for Tx<'_> {
     fn save(&mut self, item: &Item) -> Result<(), StoreError> {
         let attrs = serde_json::to_string(&item.attrs).map_err(backend)?;
         self.0
-            .execute(
+            .prepare_cached(
                 "INSERT INTO items (pk, sk, attrs) VALUES (?1, ?2, ?3)
                  ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs",
-                params![item.key.pk, item.key.sk, attrs],
             )
+            .map_err(backend)?
+            .execute(params![item.key.pk, item.key.sk, attrs])
             .map_err(backend)?;
         Ok(())
     }
 
     fn remove(&mut self, key: &Key) -> Result<(), StoreError> {
         self.0
-            .execute(
-                "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
-                params![key.pk, key.sk],
-            )
+            .prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(backend)?
+            .execute(params![key.pk, key.sk])
             .map_err(backend)?;
         Ok(())
     }
@@ -164,7 +214,7 @@ impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         key.validate()?;
         let key = key.clone();
-        self.with_tx(move |tx| tx.load(&key)).await
+        self.read(move |tx| tx.load(&key)).await
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
@@ -195,7 +245,7 @@ impl Table for SqliteTable {
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.with_tx(move |tx| plan::query(tx, &query)).await
+        self.read(move |tx| plan::query(tx, &query)).await
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {

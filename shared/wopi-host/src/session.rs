@@ -54,15 +54,16 @@ impl WopiHost {
             .map(UserId)
             .map_err(|_| WopiError::unauthorized("token names no valid user"))?;
         let doc_id = DocId::parse(file_id).map_err(|_| WopiError::not_found())?;
-        let user_item = self
-            .table
-            .get(&Key::new(tenant_pk(tenant), user_sk(user_id)))
-            .await
+        // User and document are independent reads: one round trip instead of two.
+        let user_key = Key::new(tenant_pk(tenant), user_sk(user_id));
+        let (user_item, doc) =
+            futures::join!(self.table.get(&user_key), self.docs.get(tenant, doc_id));
+        let user_item = user_item
             .map_err(|e| WopiError::new(500, e.to_string()))?
             .ok_or_else(|| WopiError::unauthorized("the token's user no longer exists"))?;
         let user: User = serde_json::from_value(Value::Object(user_item.attrs))
             .map_err(|_| WopiError::new(500, "unreadable user record"))?;
-        let doc = self.docs.get(tenant, doc_id).await?;
+        let doc = doc?;
         let mode = open_mode(&doc.extension, self.settings.allow_wopitest);
         let can_write = claims.permission.can_write()
             && may_edit(user.has(Right::AddDocument), mode)
@@ -107,12 +108,12 @@ impl WopiHost {
         c.breadcrumb_doc_name = Some(doc.name.clone());
         c.breadcrumb_brand_url = Some(links.home());
         c.breadcrumb_folder_url = Some(links.client(doc.client_id));
-        c.breadcrumb_folder_name = self
-            .docs
-            .get_client(s.tenant, doc.client_id)
-            .await
-            .ok()
-            .map(|client| client.name);
+        // The folder name and the user info are independent reads: issued together.
+        let (client, user_info) = futures::join!(
+            self.docs.get_client(s.tenant, doc.client_id),
+            self.user_info(s)
+        );
+        c.breadcrumb_folder_name = client.ok().map(|client| client.name);
         c.close_url = Some(links.client(doc.client_id));
         c.download_url = Some(links.download(doc.doc_id));
         c.file_version_url = Some(links.versions(doc.doc_id));
@@ -121,7 +122,7 @@ impl WopiHost {
         // DOC-14: editing needs a business licence, so Office checks it (the business flow),
         // which needs `HostEditUrl`; a user who may not edit gets no licence check.
         c.license_check_for_edit_is_enabled = c.host_edit_url.is_some();
-        c.user_info = self.user_info(s).await?;
+        c.user_info = user_info?;
         let body = serde_json::to_value(&c).map_err(|e| WopiError::new(500, e.to_string()))?;
         Ok(Reply::json(body))
     }
