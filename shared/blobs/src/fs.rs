@@ -25,8 +25,11 @@ use tokio_util::io::ReaderStream;
 
 use crate::{Blob, BlobError, BlobKey, BlobMeta, BlobStore, ByteStream};
 
-/// Chunk size of streamed reads: bounds the memory a `get` holds per blob.
-pub const READ_CHUNK: usize = 64 * 1024;
+/// Chunk size of streamed reads: bounds the memory a `get` holds per blob. Each chunk is one
+/// trip to tokio's blocking pool (`tokio::fs` reads there), so small chunks make a large
+/// download spend its time switching threads: 512 KiB keeps a 50 MB GetFile to about 100
+/// trips while four concurrent downloads hold about 2 MiB.
+pub const READ_CHUNK: usize = 512 * 1024;
 
 const DATA_SUFFIX: &str = "~";
 const META_SUFFIX: &str = "~.json";
