@@ -186,10 +186,23 @@ pub async fn start(config: &Config, addr: SocketAddr) -> Result<Running, LocalEr
     start_with(Adapters::from_config(config).await?, addr).await
 }
 
+/// Writes [`bridge_platform::BASE_URL_FILE`] (embedded storage only); a failure is logged, not fatal.
+fn record_base_url(adapters: &Adapters) {
+    let (bridge_platform::Storage::Embedded { data_dir }, Some(url)) =
+        (&adapters.config.storage, &adapters.config.public_url)
+    else {
+        return;
+    };
+    if let Err(e) = std::fs::write(
+        data_dir.join(bridge_platform::BASE_URL_FILE),
+        format!("{url}\n"),
+    ) {
+        tracing::warn!(error = %e, "could not record the base URL in the data directory");
+    }
+}
+
 /// Like [`start`], with adapters the caller built.
-pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running, LocalError> {
-    let demo = demo::ensure(&adapters).await?;
-    let app = App::build(&adapters)?;
+pub async fn start_with(mut adapters: Adapters, addr: SocketAddr) -> Result<Running, LocalError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| LocalError::Bind {
@@ -200,6 +213,15 @@ pub async fn start_with(adapters: Adapters, addr: SocketAddr) -> Result<Running,
         addr,
         reason: e.to_string(),
     })?;
+    // Links that leave the process (e-mails) must name where we listen, not a guess.
+    if adapters.config.public_url.is_none() {
+        let mut config = (*adapters.config).clone();
+        config.public_url = Some(format!("http://{addr}"));
+        adapters.config = Arc::new(config);
+    }
+    record_base_url(&adapters);
+    let demo = demo::ensure(&adapters).await?;
+    let app = App::build(&adapters)?;
 
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();

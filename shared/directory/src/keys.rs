@@ -25,6 +25,7 @@
 //! | `SYS#invtoken#<sha256>` / `INVITATION` | invitation token → tenant + invitation id |
 //! | `SYS#reltoken#<sha256>` / `RELATION_REQUEST` | relation token → addressed tenant + id |
 //! | `SYS#relpair#<lo>#<hi>` / `PENDING` | the one pending relation request of a pair |
+//! | `SYS#relreq#<id>` / `REQUEST` | relation request id → requesting tenant (operator lookups) |
 //! | `SYS#findable` / `N#<name words>#<tenant>` | name index of findable environments |
 //! | `SYS#partner#<tenant>` / `PROFILE` | a findable environment's public profile |
 //! | `SYS#relmgr#<tenant>` / `U#<user>` | its relation managers (name, id; address kept private) |
@@ -104,6 +105,12 @@ pub fn relreq_out(t: TenantId, id: Uuid) -> Key {
 /// A relation request as the addressee stores it.
 pub fn relreq_in(t: TenantId, id: Uuid) -> Key {
     Key::new(tenant_pk(t), format!("{RELREQ_IN_PREFIX}{id}"))
+}
+
+/// Where the relation request `id` lives: its requesting tenant (for operators, who know the id
+/// but not the tenant).
+pub fn relreq_by_id(id: Uuid) -> Key {
+    Key::new(format!("SYS#relreq#{id}"), "REQUEST")
 }
 
 /// `t`'s relation with `partner`.

@@ -32,6 +32,12 @@ use crate::{DAY_MS, Directory, Listing, keys, store};
 const GROUP_VER: &str = "group_ver";
 
 /// The token lookup item.
+/// Where a relation request is stored, by id.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct RequestLocation {
+    from_tenant: TenantId,
+}
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct TokenLink {
     to_tenant: TenantId,
@@ -221,6 +227,18 @@ impl Directory {
                 condition: Some(Condition::NotExists),
             },
             Some(DirectoryError::Conflict),
+        )
+        .push(
+            WriteOp::Put {
+                item: new_item(
+                    keys::relreq_by_id(request.id),
+                    &RequestLocation {
+                        from_tenant: by.tenant,
+                    },
+                )?,
+                condition: Some(Condition::NotExists),
+            },
+            Some(DirectoryError::Conflict),
         );
         if let Committed::Refused(e) = tx.commit(self.table.as_ref()).await? {
             return Err(e.unwrap_or(DirectoryError::Conflict));
@@ -263,6 +281,30 @@ impl Directory {
             accept_url,
             token,
         })
+    }
+
+    /// The state of relation request `id` as of `now`, for operators (`bridge-admin
+    /// relation-request-status`): there is no acting user, so nothing else of the request is
+    /// returned. Unknown ids are [`DirectoryError::NotFound`].
+    pub async fn relation_request_state(
+        &self,
+        id: uuid::Uuid,
+        now: EpochMillis,
+    ) -> Result<RelationRequestState> {
+        let not_found = DirectoryError::NotFound("relation request");
+        let item = self
+            .table
+            .get(&keys::relreq_by_id(id))
+            .await?
+            .ok_or(not_found.clone())?;
+        let at: RequestLocation = store::record(&item, "relation request location")?;
+        let item = self
+            .table
+            .get(&keys::relreq_out(at.from_tenant, id))
+            .await?
+            .ok_or(not_found)?;
+        let r: RelationRequest = store::record(&item, "relation request")?;
+        Ok(r.effective_state(now))
     }
 
     /// The token's lookup item; unknown and malformed tokens are both not found.

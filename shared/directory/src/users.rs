@@ -222,3 +222,65 @@ impl Directory {
         }
     }
 }
+
+impl Directory {
+    /// Makes a tenant created outside the directory (the operator's `bridge-admin seed`, the
+    /// local demo) a full directory tenant: `user` becomes its super admin with "manage users"
+    /// and "add document", in the group "relation managers", with `email` for mail, and the
+    /// tenant's super-admin counter starts at 1 — the state an install (USR-1) creates.
+    ///
+    /// For operators only (there is no acting user). One transaction; refused with
+    /// [`DirectoryError::Conflict`], changing nothing, when the tenant already has super admins.
+    pub async fn adopt_tenant(
+        &self,
+        tenant: bridge_core::tenant::TenantId,
+        user: UserId,
+        email: &str,
+    ) -> Result<UserAccount> {
+        let email = crate::normalize_email(email)?;
+        let (old, ver) = self
+            .load_account(tenant, user)
+            .await?
+            .ok_or(DirectoryError::NotFound("user"))?;
+        let mut new = old.clone();
+        new.role = Role::SuperAdmin;
+        new.groups = vec![Group::RelationManagers];
+        new.email = Some(email);
+        for right in [Right::ManageUsers, Right::AddDocument] {
+            if !new.user.rights.contains(&right) {
+                new.user.rights.push(right);
+            }
+        }
+        new.user.rights.sort_by_key(|r| *r as u8);
+        let update = Update::new()
+            .set("role", json(&new.role)?)
+            .set("rights", json(&new.user.rights)?)
+            .set("groups", json(&new.groups)?)
+            .set("email", json(&new.email)?)
+            .add(store::VER, 1);
+        let mut tx = Tx::new();
+        tx.push(
+            WriteOp::Update {
+                key: keys::user(tenant, user),
+                update,
+                condition: Some(at_version(ver)),
+            },
+            Some(DirectoryError::Conflict),
+        )
+        .push(
+            WriteOp::Put {
+                item: bridge_store::Item::new(keys::super_admins(tenant))
+                    .with("count", Value::from(1)),
+                condition: Some(Condition::NotExists),
+            },
+            Some(DirectoryError::Conflict),
+        );
+        if let Some(op) = relmgr_op(Some(&old), &new)? {
+            tx.push(op, None);
+        }
+        match tx.commit(self.table.as_ref()).await? {
+            Committed::Done => Ok(new),
+            Committed::Refused(e) => Err(e.unwrap_or(DirectoryError::Conflict)),
+        }
+    }
+}

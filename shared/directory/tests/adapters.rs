@@ -40,6 +40,7 @@ macro_rules! suite_for {
             deactivated_users_cannot_act_and_deactivation_is_reversible,
             relation_managers_must_be_advanced_users,
             cross_tenant_users_are_not_found_and_nothing_changes,
+            seeded_tenant_is_adopted_once_with_one_super_admin,
             // USR-2, USR-3, USR-5
             snapshots_see_every_write,
             usr2_invited_microsoft_user_accepts_and_joins_with_the_given_rights,

@@ -11,6 +11,10 @@ pub mod messages;
 pub mod seed;
 pub mod telemetry;
 
+/// Name of the file in an embedded data directory that holds the base URL the local runner
+/// serves, so `bridge-admin --data-dir` builds links (e-mails, WOPI sources) that reach it.
+pub const BASE_URL_FILE: &str = "base-url";
+
 pub use adapters::{AdapterError, Adapters, QueueName};
 pub use config::{Config, ConfigError, Storage};
 

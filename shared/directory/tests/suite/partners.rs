@@ -235,6 +235,9 @@ pub async fn par4_relation_request_is_accepted_by_the_addressee_only_and_once(en
             .unwrap()
     );
     assert_eq!(view.state, RelationRequestState::Pending);
+    // Operators look the state up by id alone.
+    let by_id = env.dir.relation_request_state(sent.request.id, env.now());
+    assert_eq!(by_id.await.unwrap(), RelationRequestState::Pending);
     // Another relation manager of B, the requester, and B's super admin cannot accept.
     for wrong in [rm_b2, p.rm_a, p.admin_b, p.admin_a] {
         let err = unchanged!(
@@ -267,6 +270,12 @@ pub async fn par4_relation_request_is_accepted_by_the_addressee_only_and_once(en
     assert_eq!((a_side.len(), b_side.len()), (1, 1));
     assert_eq!(a_side[0].id, b_side[0].id);
     assert_eq!(a_side[0].partner, p.b);
+    let by_id = env.dir.relation_request_state(sent.request.id, env.now());
+    assert_eq!(by_id.await.unwrap(), RelationRequestState::Accepted);
+    let unknown = env
+        .dir
+        .relation_request_state(uuid::Uuid::new_v4(), env.now());
+    assert!(matches!(unknown.await, Err(DirectoryError::NotFound(_))));
     // Replays are refused and change nothing.
     for _ in 0..2 {
         let err = unchanged!(

@@ -349,3 +349,91 @@ pub async fn cross_tenant_users_are_not_found_and_nothing_changes(env: &Env) {
     );
     assert!(matches!(err, DirectoryError::Forbidden(_)));
 }
+
+/// A tenant made outside the directory (operator seed, local demo) becomes a directory tenant
+/// with exactly one super admin, who is a relation manager with an address; adopting again is
+/// refused and changes nothing.
+pub async fn seeded_tenant_is_adopted_once_with_one_super_admin(env: &Env) {
+    use bridge_core::tenant::{Tenant, TenantId, User, UserId, tenant_pk, user_sk};
+    use bridge_store::{Item, Key};
+    let tenant = TenantId(uuid::Uuid::new_v4());
+    let user = User {
+        id: UserId(uuid::Uuid::new_v4()),
+        tenant,
+        name: "Sam Seed".into(),
+        rights: vec![Right::AddDocument],
+    };
+    let record = Tenant {
+        id: tenant,
+        name: "Seeded".into(),
+    };
+    let as_item = |key: Key, v: serde_json::Value| {
+        let serde_json::Value::Object(attrs) = v else {
+            panic!("an object")
+        };
+        Item { key, attrs }
+    };
+    bridge_store::Table::put(
+        env.table.as_ref(),
+        as_item(
+            Key::new(tenant_pk(tenant), "TENANT"),
+            serde_json::to_value(&record).unwrap(),
+        ),
+        None,
+    )
+    .await
+    .unwrap();
+    bridge_store::Table::put(
+        env.table.as_ref(),
+        as_item(
+            Key::new(tenant_pk(tenant), user_sk(user.id)),
+            serde_json::to_value(&user).unwrap(),
+        ),
+        None,
+    )
+    .await
+    .unwrap();
+    let adopted = env
+        .dir
+        .adopt_tenant(tenant, user.id, "Sam@Seeded.Example")
+        .await
+        .unwrap();
+    assert_eq!(adopted.role, Role::SuperAdmin);
+    assert!(adopted.may(Right::ManageUsers) && adopted.may(Right::AddDocument));
+    assert!(adopted.in_group(Group::RelationManagers));
+    assert_eq!(adopted.email.as_deref(), Some("sam@seeded.example"));
+    let actor = bridge_directory::Actor {
+        tenant,
+        user: user.id,
+    };
+    // The counter exists: the only super admin cannot be deactivated or demoted.
+    let err = unchanged!(
+        env,
+        env.dir
+            .change_access(actor, user.id, role(Role::Admin))
+            .await
+    );
+    assert_eq!(err.unwrap_err(), DirectoryError::LastSuperAdmin);
+    let err = unchanged!(
+        env,
+        env.dir
+            .adopt_tenant(tenant, user.id, "sam@seeded.example")
+            .await
+    );
+    assert_eq!(err.unwrap_err(), DirectoryError::Conflict);
+    // And the super admin manages users at once.
+    let sent = env
+        .dir
+        .invite(
+            actor,
+            Invitee::Email {
+                email: "new@elsewhere.example".into(),
+            },
+            Role::User,
+            vec![],
+            env.now(),
+        )
+        .await
+        .unwrap();
+    assert!(sent.accept_url.contains("/app/invitations/"));
+}
