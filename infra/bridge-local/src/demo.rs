@@ -9,6 +9,9 @@ use bridge_platform::seed::{load_tenant, load_user, new_tenant, store_tenant};
 use bridge_store::{Condition, Item, Key, StoreError, WriteOp};
 use serde::Serialize;
 
+/// The demo user's address (a reserved domain: mail to it goes nowhere but the local outbox).
+pub const DEMO_EMAIL: &str = "demo@example.com";
+
 /// Where the demo's ids are recorded.
 fn pointer_key() -> Key {
     Key::new("SYS#local", "DEMO")
@@ -19,7 +22,7 @@ fn pointer_key() -> Key {
 pub struct Demo {
     /// The tenant.
     pub tenant: Tenant,
-    /// Its user (with the "add document" and "manage users" rights).
+    /// Its user: the super admin, with "add document" and "manage users", a relation manager.
     pub user: User,
     /// Whether this start created them (false after a restart).
     pub created: bool,
@@ -63,6 +66,15 @@ pub async fn ensure(adapters: &Adapters) -> Result<Demo, StoreError> {
         }];
         match store_tenant(adapters, &tenant, &users, extra).await {
             Ok(()) => {
+                // The creator makes the demo user the super admin, as an install would, so the
+                // users and partners pages work for it too.
+                let directory = bridge_platform::directory::service(adapters)
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                let account = directory
+                    .adopt_tenant(tenant.id, user.id, DEMO_EMAIL)
+                    .await
+                    .map_err(|e| StoreError::Backend(format!("demo super admin: {e}")))?;
+                let user = account.user;
                 return Ok(Demo {
                     tenant,
                     user,
