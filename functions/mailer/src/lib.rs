@@ -67,32 +67,13 @@ fn configured_transport(config: &Config) -> Result<Arc<dyn MailTransport>, Confi
     }
 }
 
-/// Our app's Graph client from the configuration: Microsoft's endpoints unless
-/// `BRIDGE_GRAPH_BASE_URL` / `BRIDGE_GRAPH_TOKEN_URL` point elsewhere (the emulator).
+/// Our app's Graph client, from the one place every Graph caller reads its settings.
 fn graph_client(config: &Config) -> Result<bridge_graph::GraphClient, ConfigError> {
-    let Some(creds) = &config.graph else {
-        return Err(ConfigError::Missing {
-            var: "BRIDGE_GRAPH_TENANT_ID",
-            why: "Graph credentials are needed to send mail",
-        });
-    };
-    let base = config
-        .graph_base_url
-        .clone()
-        .unwrap_or_else(|| bridge_graph::GRAPH_BASE_URL.to_string());
-    let token_url = config.graph_token_url.clone().unwrap_or_else(|| {
-        format!(
-            "https://login.microsoftonline.com/{}/oauth2/v2.0/token",
-            creds.tenant_id
-        )
-    });
-    bridge_graph::GraphClient::new(bridge_graph::GraphConfig::new(
-        base,
-        token_url,
-        creds.client_id.clone(),
-        creds.client_secret.clone(),
-    ))
-    .map_err(|e| ConfigError::Invalid {
+    let gc = bridge_graph_subs::graph_config(config).map_err(|e| ConfigError::Invalid {
+        var: "BRIDGE_GRAPH_TENANT_ID",
+        reason: e.to_string(),
+    })?;
+    bridge_graph::GraphClient::new(gc).map_err(|e| ConfigError::Invalid {
         var: "BRIDGE_GRAPH_BASE_URL",
         reason: e.to_string(),
     })

@@ -42,42 +42,56 @@ fn interactive(mut config: GraphConfig) -> GraphConfig {
     config
 }
 
+/// Our app's Graph settings from the configuration: the credentials (`BRIDGE_GRAPH_*`) and
+/// Microsoft's endpoints unless `BRIDGE_GRAPH_BASE_URL` / `BRIDGE_GRAPH_TOKEN_URL` point
+/// elsewhere (the emulator). Every Graph caller (API routes, mailer, subscriptions) starts here.
+pub fn graph_config(config: &Config) -> Result<GraphConfig, GraphUnavailable> {
+    let Some(creds) = &config.graph else {
+        return Err(GraphUnavailable(
+            "set BRIDGE_GRAPH_TENANT_ID, BRIDGE_GRAPH_CLIENT_ID and \
+             BRIDGE_GRAPH_CLIENT_SECRET (the Entra app registration)"
+                .into(),
+        ));
+    };
+    let mut gc = GraphConfig::microsoft(
+        &creds.tenant_id,
+        creds.client_id.clone(),
+        creds.client_secret.clone(),
+    );
+    gc.base_url = config
+        .graph_base_url
+        .as_deref()
+        .unwrap_or(GRAPH_BASE_URL)
+        .trim_end_matches('/')
+        .to_owned();
+    if let Some(t) = &config.graph_token_url {
+        gc.token_url = t.clone();
+    }
+    Ok(gc)
+}
+
 impl GraphProvider {
     /// From the configuration: Graph credentials (`BRIDGE_GRAPH_*`), endpoints (Microsoft
     /// Graph unless `BRIDGE_GRAPH_BASE_URL` / `BRIDGE_GRAPH_TOKEN_URL` point elsewhere) and the
     /// public URL the notification URLs are built from (`BRIDGE_PUBLIC_URL`).
     pub fn from_config(config: &Config) -> Self {
         let public_url = config.public_url.clone();
-        let Some(creds) = &config.graph else {
-            return Self {
-                client: Err(GraphUnavailable(
-                    "set BRIDGE_GRAPH_TENANT_ID, BRIDGE_GRAPH_CLIENT_ID and \
-                     BRIDGE_GRAPH_CLIENT_SECRET (the Entra app registration)"
-                        .into(),
-                )),
-                graph_tenant_id: String::new(),
-                public_url,
-            };
+        let (client, graph_tenant_id) = match graph_config(config) {
+            Ok(gc) => (
+                GraphClient::new(interactive(gc)).map_err(|e| {
+                    GraphUnavailable(format!("the Graph client cannot be built: {e}"))
+                }),
+                config
+                    .graph
+                    .as_ref()
+                    .map(|c| c.tenant_id.clone())
+                    .unwrap_or_default(),
+            ),
+            Err(e) => (Err(e), String::new()),
         };
-        let mut gc = GraphConfig::microsoft(
-            &creds.tenant_id,
-            creds.client_id.clone(),
-            creds.client_secret.clone(),
-        );
-        gc.base_url = config
-            .graph_base_url
-            .as_deref()
-            .unwrap_or(GRAPH_BASE_URL)
-            .trim_end_matches('/')
-            .to_owned();
-        if let Some(t) = &config.graph_token_url {
-            gc.token_url = t.clone();
-        }
-        let client = GraphClient::new(interactive(gc))
-            .map_err(|e| GraphUnavailable(format!("the Graph client cannot be built: {e}")));
         Self {
             client,
-            graph_tenant_id: creds.tenant_id.clone(),
+            graph_tenant_id,
             public_url,
         }
     }

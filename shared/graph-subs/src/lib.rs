@@ -21,7 +21,9 @@ mod record;
 mod secret;
 mod time;
 
-pub use graph::{GraphProvider, GraphUnavailable, LIFECYCLE_PATH, NOTIFICATIONS_PATH};
+pub use graph::{
+    GraphProvider, GraphUnavailable, LIFECYCLE_PATH, NOTIFICATIONS_PATH, graph_config,
+};
 pub use index::{
     BY_EXPIRY_PK, DueEntry, delete_record, due_before, expiry_key, records_of_user,
     subscription_of, user_subscription_key,
