@@ -48,10 +48,7 @@ impl GraphClient {
 
     /// One event.
     pub async fn get_event(&self, mailbox: &str, id: &str) -> Result<GraphItem, GraphError> {
-        let url = self.url(&Self::event_path(mailbox, id));
-        self.execute(Req::new(Method::GET, url, Bucket::Mailbox(mailbox)))
-            .await?
-            .item()
+        self.get_item(mailbox, &Self::event_path(mailbox, id)).await
     }
 
     /// Updates an event, optionally only if it is still at `if_match` (change key or etag).
@@ -62,14 +59,8 @@ impl GraphClient {
         patch: &Value,
         if_match: Option<&str>,
     ) -> Result<GraphItem, GraphError> {
-        let url = self.url(&Self::event_path(mailbox, id));
-        self.execute(
-            Req::new(Method::PATCH, url, Bucket::Mailbox(mailbox))
-                .json(patch)?
-                .if_match(if_match),
-        )
-        .await?
-        .item()
+        self.patch_item(mailbox, &Self::event_path(mailbox, id), patch, if_match)
+            .await
     }
 
     /// Deletes an event, optionally only if it is still at `if_match`.
@@ -79,10 +70,8 @@ impl GraphClient {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<(), GraphError> {
-        let url = self.url(&Self::event_path(mailbox, id));
-        self.execute(Req::new(Method::DELETE, url, Bucket::Mailbox(mailbox)).if_match(if_match))
+        self.delete_item(mailbox, &Self::event_path(mailbox, id), if_match)
             .await
-            .map(|_| ())
     }
 
     /// One calendarView delta round. Without `delta_link` it starts over for `window` in

@@ -281,6 +281,53 @@ impl GraphClient {
             .min(p.max_backoff)
     }
 
+    /// GET of one mailbox item at `path` (a contact, an event).
+    pub(crate) async fn get_item(
+        &self,
+        mailbox: &str,
+        path: &str,
+    ) -> Result<GraphItem, GraphError> {
+        self.execute(Req::new(
+            Method::GET,
+            self.url(path),
+            Bucket::Mailbox(mailbox),
+        ))
+        .await?
+        .item()
+    }
+
+    /// PATCH of one mailbox item, only while it is at `if_match` when given (a concurrent change
+    /// then gives [`GraphError::PreconditionFailed`] instead of being overwritten).
+    pub(crate) async fn patch_item(
+        &self,
+        mailbox: &str,
+        path: &str,
+        patch: &serde_json::Value,
+        if_match: Option<&str>,
+    ) -> Result<GraphItem, GraphError> {
+        self.execute(
+            Req::new(Method::PATCH, self.url(path), Bucket::Mailbox(mailbox))
+                .json(patch)?
+                .if_match(if_match),
+        )
+        .await?
+        .item()
+    }
+
+    /// DELETE of one mailbox item, only while it is at `if_match` when given.
+    pub(crate) async fn delete_item(
+        &self,
+        mailbox: &str,
+        path: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), GraphError> {
+        self.execute(
+            Req::new(Method::DELETE, self.url(path), Bucket::Mailbox(mailbox)).if_match(if_match),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Sends `req` with the retry rules of this module; `Ok` only for a 2xx answer.
     pub(crate) async fn execute(&self, req: Req<'_>) -> Result<Answer, GraphError> {
         let policy = self.inner.retry;

@@ -87,10 +87,8 @@ impl GraphClient {
 
     /// One contact.
     pub async fn get_contact(&self, mailbox: &str, id: &str) -> Result<GraphItem, GraphError> {
-        let url = self.url(&Self::contact_path(mailbox, id));
-        self.execute(Req::new(Method::GET, url, Bucket::Mailbox(mailbox)))
-            .await?
-            .item()
+        self.get_item(mailbox, &Self::contact_path(mailbox, id))
+            .await
     }
 
     /// Updates a contact. With `if_match` (a change key or etag) a concurrent change by the user
@@ -102,14 +100,8 @@ impl GraphClient {
         patch: &Value,
         if_match: Option<&str>,
     ) -> Result<GraphItem, GraphError> {
-        let url = self.url(&Self::contact_path(mailbox, id));
-        self.execute(
-            Req::new(Method::PATCH, url, Bucket::Mailbox(mailbox))
-                .json(patch)?
-                .if_match(if_match),
-        )
-        .await?
-        .item()
+        self.patch_item(mailbox, &Self::contact_path(mailbox, id), patch, if_match)
+            .await
     }
 
     /// Deletes a contact (optionally only if it is still at `if_match`).
@@ -119,10 +111,8 @@ impl GraphClient {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<(), GraphError> {
-        let url = self.url(&Self::contact_path(mailbox, id));
-        self.execute(Req::new(Method::DELETE, url, Bucket::Mailbox(mailbox)).if_match(if_match))
+        self.delete_item(mailbox, &Self::contact_path(mailbox, id), if_match)
             .await
-            .map(|_| ())
     }
 
     /// One contact delta round of `folder` (`None` = the default folder): from the start when
