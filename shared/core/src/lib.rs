@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod ids;
+pub mod rfc3339;
 pub mod tenant;
 
 pub use clock::{Clock, ManualClock, SystemClock};
