@@ -60,8 +60,16 @@ mod tests {
         assert_eq!(parse_ms("2025-01-03T10:00:00.123Z"), Some(ms));
         assert_eq!(parse_ms("2025-01-03T11:00:00.1234567+01:00"), Some(ms));
         assert_eq!(parse_ms("2024-02-29T00:00:00"), Some(1_709_164_800_000));
-        assert_eq!(parse_ms("2024-02-29T23:59:59.0000000"), Some(1_709_251_199_000));
-        for bad in ["nonsense", "2024-02-30T00:00:00Z", "2024-13-01T00:00:00Z", ""] {
+        assert_eq!(
+            parse_ms("2024-02-29T23:59:59.0000000"),
+            Some(1_709_251_199_000)
+        );
+        for bad in [
+            "nonsense",
+            "2024-02-30T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "",
+        ] {
             assert_eq!(parse_ms(bad), None, "{bad}");
         }
     }
