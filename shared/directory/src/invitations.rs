@@ -397,19 +397,11 @@ impl Directory {
 
     /// Commits an accepting transaction; a lost race is explained by the invitation's new state.
     async fn finish_accept(&self, tx: Tx, inv: &Invitation, now: EpochMillis) -> Result<()> {
-        match tx.commit(self.table.as_ref()).await? {
-            Committed::Done => Ok(()),
-            Committed::Refused(Some(e)) => Err(e),
-            Committed::Refused(None) => {
-                let fresh = self
-                    .table
-                    .get(&keys::invitation(inv.tenant, inv.id))
-                    .await?
-                    .ok_or(DirectoryError::NotFound("invitation"))?;
-                let fresh: Invitation = store::record(&fresh, "invitation")?;
-                Err(unusable(&fresh, now).unwrap_or(DirectoryError::Conflict))
-            }
-        }
+        let key = keys::invitation(inv.tenant, inv.id);
+        tx.commit_for(self.table.as_ref(), &key, "invitation", |f: &Invitation| {
+            unusable(f, now)
+        })
+        .await
     }
 
     /// Revokes a pending invitation (needs "manage users"). Revoking a revoked one changes

@@ -464,19 +464,14 @@ impl Directory {
         for (op, why) in close_ops(&r, RelationRequestState::Revoked, None, now)? {
             tx.push(op, why);
         }
-        match tx.commit(self.table.as_ref()).await? {
-            Committed::Done => {}
-            Committed::Refused(Some(e)) => return Err(e),
-            Committed::Refused(None) => {
-                let fresh = self
-                    .table
-                    .get(&keys::relreq_out(by.tenant, id))
-                    .await?
-                    .ok_or(DirectoryError::NotFound("relation request"))?;
-                let fresh: RelationRequest = store::record(&fresh, "relation request")?;
-                return Err(unusable(&fresh, now).unwrap_or(DirectoryError::Conflict));
-            }
-        }
+        let key = keys::relreq_out(by.tenant, id);
+        tx.commit_for(
+            self.table.as_ref(),
+            &key,
+            "relation request",
+            |f: &RelationRequest| unusable(f, now),
+        )
+        .await?;
         r.state = RelationRequestState::Revoked;
         r.decided_at_ms = Some(now);
         Ok(r)
@@ -484,19 +479,14 @@ impl Directory {
 
     /// Commits an answer; a lost race is explained by the request's new state.
     async fn finish_answer(&self, tx: Tx, r: &RelationRequest, now: EpochMillis) -> Result<()> {
-        match tx.commit(self.table.as_ref()).await? {
-            Committed::Done => Ok(()),
-            Committed::Refused(Some(e)) => Err(e),
-            Committed::Refused(None) => {
-                let fresh = self
-                    .table
-                    .get(&keys::relreq_in(r.to_tenant, r.id))
-                    .await?
-                    .ok_or(DirectoryError::NotFound("relation request"))?;
-                let fresh: RelationRequest = store::record(&fresh, "relation request")?;
-                Err(unusable(&fresh, now).unwrap_or(DirectoryError::Conflict))
-            }
-        }
+        let key = keys::relreq_in(r.to_tenant, r.id);
+        tx.commit_for(
+            self.table.as_ref(),
+            &key,
+            "relation request",
+            |f: &RelationRequest| unusable(f, now),
+        )
+        .await
     }
 
     /// The actor's environment's partners (PAR-3 "existing partners"). Needs partner access.

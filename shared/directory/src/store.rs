@@ -136,6 +136,30 @@ impl Tx {
         self
     }
 
+    /// Runs it, for a single-use record at `key` (an invitation, a relation request): a refusal
+    /// that needs a fresh read is explained by the record's new state (`unusable`: used, expired,
+    /// revoked…), else it is a [`DirectoryError::Conflict`].
+    pub async fn commit_for<T: DeserializeOwned>(
+        self,
+        table: &dyn Table,
+        key: &bridge_store::Key,
+        what: &'static str,
+        unusable: impl FnOnce(&T) -> Option<DirectoryError>,
+    ) -> Result<()> {
+        match self.commit(table).await? {
+            Committed::Done => Ok(()),
+            Committed::Refused(Some(e)) => Err(e),
+            Committed::Refused(None) => {
+                let fresh = table
+                    .get(key)
+                    .await?
+                    .ok_or(DirectoryError::NotFound(what))?;
+                let fresh: T = record(&fresh, what)?;
+                Err(unusable(&fresh).unwrap_or(DirectoryError::Conflict))
+            }
+        }
+    }
+
     /// Runs it.
     pub async fn commit(self, table: &dyn Table) -> Result<Committed> {
         match table.transact(self.ops).await {
