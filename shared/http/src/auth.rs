@@ -14,7 +14,7 @@
 //! token stops working at once), records tenant and operation on the request span, and
 //! otherwise answers 401 in our JSON error shape.
 
-use axum::extract::{FromRef, FromRequestParts, MatchedPath};
+use axum::extract::{FromRef, FromRequestParts};
 use bridge_core::clock::EpochMillis;
 use bridge_core::tenant::{TenantId, User, UserId};
 use bridge_platform::Adapters;
@@ -24,7 +24,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::ApiError;
-use crate::request::{record_operation, record_tenant};
+use crate::request::{record_route, record_tenant};
 
 /// The audience of API tokens; a token without it (e.g. a WOPI token) is refused.
 pub const API_AUDIENCE: &str = "m365-bridge-api";
@@ -81,7 +81,7 @@ pub enum AuthError {
     },
 }
 
-fn check_key(key: &[u8]) -> Result<(), AuthError> {
+pub(crate) fn check_key(key: &[u8]) -> Result<(), AuthError> {
     if key.len() < MIN_KEY_LEN {
         return Err(AuthError::KeyTooShort { len: key.len() });
     }
@@ -122,19 +122,38 @@ pub fn verify_api_token(
     token: &str,
     now_ms: EpochMillis,
 ) -> Result<ApiClaims, AuthError> {
+    verify_hs256(
+        key,
+        token,
+        API_AUDIENCE,
+        &["exp", "sub", "aud"],
+        now_ms,
+        |c: &ApiClaims| c.exp,
+    )
+}
+
+/// Verifies one of our HS256 tokens with audience `audience`: signature, algorithm, the claim
+/// set of `T` and `required`, and `now_ms < exp×1000 + EXPIRY_LEEWAY_MS` by the caller's clock
+/// (never jsonwebtoken's system clock).
+pub(crate) fn verify_hs256<T: serde::de::DeserializeOwned>(
+    key: &[u8],
+    token: &str,
+    audience: &str,
+    required: &[&str],
+    now_ms: EpochMillis,
+    exp: impl Fn(&T) -> i64,
+) -> Result<T, AuthError> {
     check_key(key)?;
     let mut validation = Validation::new(Algorithm::HS256);
-    // Expiry is checked below against the caller's clock, not jsonwebtoken's system clock.
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.leeway = 0;
-    validation.set_audience(&[API_AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "sub", "aud"]);
-    let claims =
-        jsonwebtoken::decode::<ApiClaims>(token, &DecodingKey::from_secret(key), &validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?
-            .claims;
-    let expired_at_ms = claims.exp.saturating_mul(1000);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(required);
+    let claims = jsonwebtoken::decode::<T>(token, &DecodingKey::from_secret(key), &validation)
+        .map_err(|e| AuthError::Invalid(e.to_string()))?
+        .claims;
+    let expired_at_ms = exp(&claims).saturating_mul(1000);
     if now_ms >= expired_at_ms.saturating_add(EXPIRY_LEEWAY_MS) {
         return Err(AuthError::Expired {
             expired_at_ms,
@@ -177,11 +196,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let operation = match parts.extensions.get::<MatchedPath>() {
-            Some(p) => format!("{} {}", parts.method, p.as_str()),
-            None => format!("{} {}", parts.method, parts.uri.path()),
-        };
-        record_operation(&operation);
+        record_route(parts);
         let adapters = Adapters::from_ref(state);
         let token = bearer(parts).ok_or_else(|| refuse(&"no bearer token"))?;
         authenticate(&adapters, token).await.map_err(|e| match e {
@@ -296,11 +311,7 @@ where
     type Rejection = PageRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let operation = match parts.extensions.get::<MatchedPath>() {
-            Some(p) => format!("{} {}", parts.method, p.as_str()),
-            None => format!("{} {}", parts.method, parts.uri.path()),
-        };
-        record_operation(&operation);
+        record_route(parts);
         let adapters = Adapters::from_ref(state);
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(PageRejection::SignIn);

@@ -10,16 +10,18 @@
 //! [`SignedIn`] is the extractor; without a valid cookie it answers 401 with a page that links
 //! to the sign-in.
 
-use axum::extract::{FromRef, FromRequestParts, MatchedPath};
+use axum::extract::{FromRef, FromRequestParts};
 use bridge_core::clock::EpochMillis;
 use bridge_platform::Adapters;
 use http::request::Parts;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AuthError, EXPIRY_LEEWAY_MS, MIN_KEY_LEN, cookie};
-use crate::request::record_operation;
+#[cfg(test)]
+use crate::auth::EXPIRY_LEEWAY_MS;
+use crate::auth::{AuthError, check_key, cookie, verify_hs256};
+use crate::request::record_route;
 
 /// Name of the cookie that holds the person token.
 pub const PERSON_COOKIE: &str = "bridge_person";
@@ -65,9 +67,7 @@ pub fn issue_person_token(
     now_ms: EpochMillis,
     ttl_ms: i64,
 ) -> Result<String, AuthError> {
-    if key.len() < MIN_KEY_LEN {
-        return Err(AuthError::KeyTooShort { len: key.len() });
-    }
+    check_key(key)?;
     if ttl_ms < 1000 {
         return Err(AuthError::InvalidTtl(ttl_ms));
     }
@@ -89,27 +89,15 @@ pub fn verify_person_token(
     token: &str,
     now_ms: EpochMillis,
 ) -> Result<Person, AuthError> {
-    if key.len() < MIN_KEY_LEN {
-        return Err(AuthError::KeyTooShort { len: key.len() });
-    }
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.leeway = 0;
-    validation.set_audience(&[PERSON_AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "aud"]);
-    let claims =
-        jsonwebtoken::decode::<PersonClaims>(token, &DecodingKey::from_secret(key), &validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?
-            .claims;
-    let expired_at_ms = claims.exp.saturating_mul(1000);
-    if now_ms >= expired_at_ms.saturating_add(EXPIRY_LEEWAY_MS) {
-        return Err(AuthError::Expired {
-            expired_at_ms,
-            now_ms,
-        });
-    }
-    Ok(claims.person)
+    verify_hs256(
+        key,
+        token,
+        PERSON_AUDIENCE,
+        &["exp", "aud"],
+        now_ms,
+        |c: &PersonClaims| c.exp,
+    )
+    .map(|c| c.person)
 }
 
 /// The `Set-Cookie` value that keeps `token` as the person for `max_age_secs` (0 ends it).
@@ -153,11 +141,7 @@ where
     type Rejection = SignInRequired;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let operation = match parts.extensions.get::<MatchedPath>() {
-            Some(p) => format!("{} {}", parts.method, p.as_str()),
-            None => format!("{} {}", parts.method, parts.uri.path()),
-        };
-        record_operation(&operation);
+        record_route(parts);
         let adapters = Adapters::from_ref(state);
         let token = cookie(&parts.headers, PERSON_COOKIE).ok_or(SignInRequired)?;
         verify_person_token(

@@ -31,6 +31,15 @@ pub fn record_tenant(tenant: &impl std::fmt::Display) {
     tracing::Span::current().record("tenant", tracing::field::display(tenant));
 }
 
+/// Records the request's route (`METHOD /matched/{path}`) as its operation.
+pub fn record_route(parts: &http::request::Parts) {
+    let operation = match parts.extensions.get::<axum::extract::MatchedPath>() {
+        Some(p) => format!("{} {}", parts.method, p.as_str()),
+        None => format!("{} {}", parts.method, parts.uri.path()),
+    };
+    record_operation(&operation);
+}
+
 /// Records the operation (e.g. `CheckFileInfo`) on the current request span.
 pub fn record_operation(operation: &str) {
     tracing::Span::current().record("operation", operation);

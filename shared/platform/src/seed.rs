@@ -72,15 +72,7 @@ pub async fn load_user(
     tenant: TenantId,
     user: UserId,
 ) -> Result<Option<User>, StoreError> {
-    let item = adapters
-        .table
-        .get(&Key::new(tenant_pk(tenant), user_sk(user)))
-        .await?;
-    item.map(|i| {
-        serde_json::from_value(Value::Object(i.attrs))
-            .map_err(|e| StoreError::Backend(format!("unreadable user record: {e}")))
-    })
-    .transpose()
+    Ok(load_account(adapters, tenant, user).await?.map(|a| a.user))
 }
 
 /// Reads a user with its role, groups and status, as the directory stores it.
