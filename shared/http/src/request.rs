@@ -72,6 +72,21 @@ fn pick_request_id(req: &Request) -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Path prefixes whose next segment is a secret (an e-mailed single-use link token).
+const SECRET_SEGMENT_AFTER: [&str; 2] = ["/app/invitations/", "/app/relation-requests/"];
+
+/// `path` as it may be logged: the token of an e-mailed link becomes `{token}`, so logs never
+/// hold a usable link.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in SECRET_SEGMENT_AFTER {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}{{token}}{tail}").into();
+        }
+    }
+    path.into()
+}
+
 /// Middleware: opens the request span, scopes the request id, logs one line per request.
 pub async fn request_context(req: Request, next: Next) -> Response {
     let id = pick_request_id(&req);
@@ -79,7 +94,7 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %loggable_path(req.uri().path()),
         tenant = tracing::field::Empty,
         operation = tracing::field::Empty,
     );
@@ -100,4 +115,20 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        assert_eq!(
+            super::loggable_path("/app/invitations/abc123/accept"),
+            "/app/invitations/{token}/accept"
+        );
+        assert_eq!(
+            super::loggable_path("/app/relation-requests/abc123"),
+            "/app/relation-requests/{token}"
+        );
+        assert_eq!(super::loggable_path("/app/users"), "/app/users");
+    }
 }
