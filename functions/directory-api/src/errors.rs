@@ -73,7 +73,6 @@ fn graph_error(g: GraphError) -> ApiError {
 
 /// A directory refusal as an HTTP answer, with the status the domain assigns to it
 /// ([`DirectoryError::status`]) and its message (which names no secret and no other tenant).
-#[allow(dead_code)] // the people and partners routes are being built on it
 pub(crate) fn directory_error(e: bridge_directory::DirectoryError) -> ApiError {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let code = match status.as_u16() {

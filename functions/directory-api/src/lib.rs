@@ -32,6 +32,9 @@ pub struct DirectoryState {
     pub links: Links,
     /// Users, invitations, join requests, partners (USR-1..5, PAR-1..6).
     pub directory: bridge_directory::Directory,
+    /// Sign-in with Microsoft and install (USR-1); `None` when `BRIDGE_OIDC_*` or
+    /// `BRIDGE_PUBLIC_URL` is not set (those routes answer 503 naming them).
+    pub(crate) sign_in: Option<Arc<sign_in::SignInService>>,
 }
 
 impl FromRef<DirectoryState> for Adapters {
@@ -71,6 +74,7 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
         adapters: adapters.clone(),
         links: links(adapters)?,
         directory: bridge_platform::directory::service(adapters)?,
+        sign_in: sign_in::service(adapters)?,
     };
     let routes = links::routes()
         .merge(sign_in::routes())
@@ -83,7 +87,6 @@ pub fn router(adapters: &Adapters) -> Result<Router, ConfigError> {
 mod tests;
 
 /// The signed-in person (from the person cookie) as the directory knows people.
-#[allow(dead_code)] // used by the sign-in and people routes being built
 pub(crate) fn signed_in_person(
     p: &bridge_http::person::Person,
 ) -> bridge_directory::SignedInPerson {
