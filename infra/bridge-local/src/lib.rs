@@ -21,8 +21,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 pub mod demo;
+pub mod microsoft;
 
 pub use demo::Demo;
+pub use microsoft::LocalMicrosoft;
 
 /// Why the runner could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,9 @@ pub enum LocalError {
     /// Seeding the demo tenant failed.
     #[error("cannot create the demo tenant: {0}")]
     Demo(#[from] bridge_store::StoreError),
+    /// The local stand-in for Microsoft could not start.
+    #[error("cannot start the local Microsoft emulator: {0}")]
+    Emulator(#[from] graph_emulator::EmulatorError),
     /// The server failed while running.
     #[error("server error: {0}")]
     Serve(String),
@@ -148,6 +153,8 @@ pub struct Running {
     pub health_paths: Vec<String>,
     /// The adapters in use (tests inspect state through them).
     pub adapters: Adapters,
+    /// The emulated Microsoft (sign-in, Graph) when none is configured.
+    pub microsoft: Option<LocalMicrosoft>,
     shutdown: CancellationToken,
     tasks: JoinSet<Result<(), LocalError>>,
 }
@@ -214,11 +221,13 @@ pub async fn start_with(mut adapters: Adapters, addr: SocketAddr) -> Result<Runn
         reason: e.to_string(),
     })?;
     // Links that leave the process (e-mails) must name where we listen, not a guess.
-    if adapters.config.public_url.is_none() {
-        let mut config = (*adapters.config).clone();
+    let mut config = (*adapters.config).clone();
+    if config.public_url.is_none() {
         config.public_url = Some(format!("http://{addr}"));
-        adapters.config = Arc::new(config);
     }
+    // No Microsoft app registration: sign in against the emulator instead.
+    let microsoft = microsoft::start_if_unconfigured(&mut config).await?;
+    adapters.config = Arc::new(config);
     record_base_url(&adapters);
     let demo = demo::ensure(&adapters).await?;
     let app = App::build(&adapters)?;
@@ -270,6 +279,7 @@ pub async fn start_with(mut adapters: Adapters, addr: SocketAddr) -> Result<Runn
         demo,
         health_paths,
         adapters,
+        microsoft,
         shutdown,
         tasks,
     })

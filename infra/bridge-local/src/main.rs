@@ -91,6 +91,23 @@ async fn main() -> ExitCode {
             d.tenant.id, d.user.id
         );
     }
+    if let Some(m) = &running.microsoft {
+        use bridge_local::microsoft::{LOCAL_ADMIN_UPN, LOCAL_USER_UPN};
+        let graph = if m.graph { " and Graph" } else { "" };
+        let _ = writeln!(
+            out,
+            "  Microsoft:   emulated at {} (sign-in{graph}); administrator {LOCAL_ADMIN_UPN}, user {LOCAL_USER_UPN}",
+            m.url()
+        );
+        let _ = writeln!(
+            out,
+            "  {base}/app/install   (install for the emulated organisation, as its administrator)"
+        );
+        let _ = writeln!(
+            out,
+            "  {base}/app/sign-in/microsoft?login_hint={LOCAL_USER_UPN}   (sign in as the user)"
+        );
+    }
     let _ = writeln!(out, "  {base}/healthz");
     for p in &running.health_paths {
         let _ = writeln!(out, "  {base}{p}");

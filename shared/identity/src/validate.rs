@@ -127,6 +127,11 @@ pub struct Identity {
     /// E-mail address if the token has one. Entra does **not** verify it: fine for display and
     /// to prefill, never to match an account or an invitation by itself.
     pub email: Option<String>,
+    /// Whether Entra vouches that `email`'s domain is verified by the tenant that owns it: the
+    /// optional claim `xms_edov` ("email domain owner verified") is `true`. Without it, treat
+    /// `email` as unverified.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Whether the user holds the Global Administrator role in `tid` (`wids` lists
     /// [`GLOBAL_ADMINISTRATOR_TEMPLATE_ID`]). The app registration must emit `wids` (it does
     /// for users with directory roles when group/role claims are configured).
@@ -149,6 +154,9 @@ struct RawClaims {
     #[serde(default)]
     preferred_username: String,
     email: Option<String>,
+    /// `true`, or `"1"`/`"true"` as some Entra versions emit optional boolean claims.
+    #[serde(default)]
+    xms_edov: Option<Value>,
     #[serde(default)]
     wids: Vec<String>,
 }
@@ -176,6 +184,15 @@ fn map_decode_error(e: &jsonwebtoken::errors::Error) -> IdentityError {
             IdentityError::InvalidToken("malformed".into())
         }
         other => IdentityError::InvalidToken(format!("rejected ({other:?})")),
+    }
+}
+
+/// An optional boolean claim is true: `true`, `"true"` or `"1"`.
+fn claim_true(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::String(s) => s == "1" || s.eq_ignore_ascii_case("true"),
+        _ => false,
     }
 }
 
@@ -264,6 +281,8 @@ pub fn validate_id_token(
         sub: claims.sub,
         name: claims.name,
         preferred_username: claims.preferred_username,
+        email_verified: claims.email.as_deref().is_some_and(|e| !e.is_empty())
+            && claims.xms_edov.as_ref().is_some_and(claim_true),
         email: claims.email.filter(|e| !e.is_empty()),
         is_tenant_admin,
     })

@@ -57,6 +57,37 @@ impl fmt::Debug for GraphCredentials {
     }
 }
 
+/// The app registration "Sign in with Microsoft" uses (OpenID Connect, USR-1). A confidential
+/// web client: its redirect URIs are `{BRIDGE_PUBLIC_URL}/app/auth/callback` (sign-in) and
+/// `{BRIDGE_PUBLIC_URL}/app/install/consented` (admin consent).
+#[derive(Clone)]
+pub struct OidcSettings {
+    /// Login authority (`BRIDGE_OIDC_AUTHORITY`, default [`DEFAULT_OIDC_AUTHORITY`]); the local
+    /// runner points it at the Graph emulator.
+    pub authority: String,
+    /// Application (client) id (`BRIDGE_OIDC_CLIENT_ID`).
+    pub client_id: String,
+    /// Client secret (`BRIDGE_OIDC_CLIENT_SECRET`); never printed.
+    pub client_secret: SecretString,
+    /// Entra tenant ids allowed to sign in (`BRIDGE_OIDC_ALLOWED_TENANTS`, comma-separated);
+    /// empty = every organisation (never personal accounts).
+    pub allowed_tenants: Vec<String>,
+}
+
+impl fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("authority", &self.authority)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("allowed_tenants", &self.allowed_tenants)
+            .finish()
+    }
+}
+
+/// Microsoft Entra ID's login authority, the default of `BRIDGE_OIDC_AUTHORITY`.
+pub const DEFAULT_OIDC_AUTHORITY: &str = "https://login.microsoftonline.com";
+
 /// Log output format (`BRIDGE_LOG_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -101,6 +132,9 @@ pub struct Config {
     /// mailer needs it (Graph `sendMail` is called on that mailbox); locally it defaults to
     /// [`DEFAULT_LOCAL_MAIL_SENDER`] in the `.eml` files.
     pub mail_sender: Option<String>,
+    /// "Sign in with Microsoft" (`BRIDGE_OIDC_*`); `None` = not configured: the sign-in and
+    /// install pages answer 503 naming the variables (the local runner uses the emulator).
+    pub oidc: Option<OidcSettings>,
 }
 
 /// Sender of local `.eml` files when `BRIDGE_MAIL_SENDER` is not set.
@@ -127,6 +161,7 @@ impl fmt::Debug for Config {
             .field("wopi_test_files", &self.wopi_test_files)
             .field("wopi_discovery", &self.wopi_discovery)
             .field("mail_sender", &self.mail_sender)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -319,6 +354,7 @@ impl Config {
                 }
             })?;
         }
+        let oidc = oidc_settings(&var)?;
         Ok(Config {
             storage,
             stage: var("BRIDGE_STAGE").unwrap_or_else(|| "local".into()),
@@ -332,8 +368,65 @@ impl Config {
             wopi_test_files,
             wopi_discovery,
             mail_sender,
+            oidc,
         })
     }
+}
+
+/// `BRIDGE_OIDC_*`: both client id and secret, or neither (then sign-in is not configured).
+fn oidc_settings(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<OidcSettings>, ConfigError> {
+    let (client_id, secret) = match (
+        var("BRIDGE_OIDC_CLIENT_ID"),
+        var("BRIDGE_OIDC_CLIENT_SECRET"),
+    ) {
+        (None, None) => return Ok(None),
+        (Some(c), Some(s)) => (c, s),
+        (None, Some(_)) => {
+            return Err(ConfigError::Missing {
+                var: "BRIDGE_OIDC_CLIENT_ID",
+                why: "sign-in with Microsoft needs both the client id and the client secret",
+            });
+        }
+        (Some(_), None) => {
+            return Err(ConfigError::Missing {
+                var: "BRIDGE_OIDC_CLIENT_SECRET",
+                why: "sign-in with Microsoft needs both the client id and the client secret",
+            });
+        }
+    };
+    let authority = var("BRIDGE_OIDC_AUTHORITY").unwrap_or_else(|| DEFAULT_OIDC_AUTHORITY.into());
+    // The client secret and the codes go to the authority: plain http only to this machine.
+    check_url("BRIDGE_OIDC_AUTHORITY", &authority)?;
+    if !authority.starts_with("https://") && !is_loopback_http(&authority) {
+        return Err(ConfigError::Invalid {
+            var: "BRIDGE_OIDC_AUTHORITY",
+            reason: "must be https (plain http only on 127.0.0.1/localhost)".into(),
+        });
+    }
+    let allowed_tenants: Vec<String> = var("BRIDGE_OIDC_ALLOWED_TENANTS")
+        .map(|v| {
+            v.split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let plausible =
+        |t: &String| t.len() <= 64 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !allowed_tenants.iter().all(plausible) {
+        return Err(ConfigError::Invalid {
+            var: "BRIDGE_OIDC_ALLOWED_TENANTS",
+            reason: "expected comma-separated Entra tenant ids".into(),
+        });
+    }
+    Ok(Some(OidcSettings {
+        authority: authority.trim_end_matches('/').to_string(),
+        client_id,
+        client_secret: SecretString::from(secret),
+        allowed_tenants,
+    }))
 }
 
 /// Plain http is accepted only from this machine (a test or a local emulator of Office).
@@ -543,6 +636,57 @@ mod tests {
         );
         assert!(dbg.contains("[REDACTED]"));
         assert!(dbg.contains("tid"));
+    }
+
+    #[test]
+    fn sign_in_with_microsoft_is_optional_complete_and_secret() {
+        assert!(load(&[]).unwrap().oidc.is_none());
+        let e = load(&[("BRIDGE_OIDC_CLIENT_ID", "app")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_OIDC_CLIENT_SECRET",
+                ..
+            }
+        ));
+        let e = load(&[("BRIDGE_OIDC_CLIENT_SECRET", "s")]).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Missing {
+                var: "BRIDGE_OIDC_CLIENT_ID",
+                ..
+            }
+        ));
+        let c = load(&[
+            ("BRIDGE_OIDC_CLIENT_ID", "app"),
+            ("BRIDGE_OIDC_CLIENT_SECRET", "oidc-secret-value"),
+            ("BRIDGE_OIDC_ALLOWED_TENANTS", " t-1 , t-2 ,"),
+        ])
+        .unwrap();
+        let o = c.oidc.clone().unwrap();
+        assert_eq!(o.authority, DEFAULT_OIDC_AUTHORITY);
+        assert_eq!(o.allowed_tenants, vec!["t-1", "t-2"]);
+        assert!(!format!("{c:?}").contains("oidc-secret-value"));
+        let e = load(&[
+            ("BRIDGE_OIDC_CLIENT_ID", "app"),
+            ("BRIDGE_OIDC_CLIENT_SECRET", "s"),
+            ("BRIDGE_OIDC_AUTHORITY", "http://login.example"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::Invalid {
+                var: "BRIDGE_OIDC_AUTHORITY",
+                ..
+            }
+        ));
+        let c = load(&[
+            ("BRIDGE_OIDC_CLIENT_ID", "app"),
+            ("BRIDGE_OIDC_CLIENT_SECRET", "s"),
+            ("BRIDGE_OIDC_AUTHORITY", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        assert_eq!(c.oidc.unwrap().authority, "http://127.0.0.1:9");
     }
 
     #[test]

@@ -142,6 +142,8 @@ pub(crate) struct IdpState {
     signed_in: Option<String>,
     /// Users holding the Global Administrator role.
     admins: HashSet<String>,
+    /// Users whose id tokens say `xms_edov: true` (e-mail domain verified by its owner).
+    email_verified: HashSet<String>,
     codes: HashMap<String, AuthCode>,
     redeemed: HashSet<String>,
     expire_next: bool,
@@ -159,6 +161,7 @@ impl Default for IdpState {
             redirect_uris: HashMap::new(),
             signed_in: None,
             admins: HashSet::new(),
+            email_verified: HashSet::new(),
             codes: HashMap::new(),
             redeemed: HashSet::new(),
             expire_next: false,
@@ -667,6 +670,9 @@ fn prepare_id_token(
     });
     if !mail.is_empty() {
         claims["email"] = Value::String(mail);
+        if st.idp.email_verified.contains(&oid) {
+            claims["xms_edov"] = Value::Bool(true);
+        }
     }
     if let Some(n) = nonce {
         claims["nonce"] = Value::String(n.to_owned());
@@ -758,6 +764,19 @@ impl Emulator {
             st.idp.admins.insert(id);
         } else {
             st.idp.admins.remove(&id);
+        }
+        Ok(())
+    }
+
+    /// Whether `user`'s id tokens carry the optional claim `xms_edov: true` (Entra: the domain
+    /// of the `email` claim is verified by the tenant that owns it).
+    pub fn set_email_verified(&self, user: &str, verified: bool) -> Result<(), EmulatorError> {
+        let mut st = self.shared.lock();
+        let id = st.resolve_user(None, user)?;
+        if verified {
+            st.idp.email_verified.insert(id);
+        } else {
+            st.idp.email_verified.remove(&id);
         }
         Ok(())
     }

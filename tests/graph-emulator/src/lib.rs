@@ -153,17 +153,30 @@ impl Emulator {
         display_name: &str,
         user_principal_name: &str,
     ) -> Result<UserInfo, EmulatorError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.add_user_with_id(tenant_id, &id, display_name, user_principal_name)
+    }
+
+    /// [`Emulator::add_user`] with a chosen object id, so a user keeps their identity across
+    /// restarts of an emulator (the local runner's data directory outlives the emulator).
+    pub fn add_user_with_id(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        display_name: &str,
+        user_principal_name: &str,
+    ) -> Result<UserInfo, EmulatorError> {
         let mut st = self.shared.lock();
         if st
             .users
             .values()
-            .any(|u| u.upn.eq_ignore_ascii_case(user_principal_name))
+            .any(|u| u.upn.eq_ignore_ascii_case(user_principal_name) || u.id == id)
         {
             return Err(EmulatorError::Conflict(format!(
                 "user {user_principal_name} exists"
             )));
         }
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = id.to_owned();
         tenant_mut(&mut st, tenant_id)?.user_ids.push(id.clone());
         let user = User {
             id: id.clone(),
