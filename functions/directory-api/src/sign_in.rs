@@ -150,6 +150,21 @@ pub(crate) fn routes() -> Router<DirectoryState> {
 }
 
 /// The configured service, or a 503 page naming what to set.
+impl SignInService {
+    /// The page CSP, with Microsoft's login origin allowed as a form target: a form whose
+    /// answer redirects there (admin consent) is otherwise blocked by `form-action 'self'`,
+    /// which browsers apply to redirects too.
+    fn csp_with_authority(&self) -> String {
+        let origin = reqwest::Url::parse(&self.oidc.authority)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        bridge_http::page::PAGE_CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        )
+    }
+}
+
 fn configured(s: &DirectoryState) -> Result<&SignInService, PageError> {
     if let Some(svc) = s.sign_in.as_deref() {
         return Ok(svc);

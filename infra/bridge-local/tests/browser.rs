@@ -16,6 +16,10 @@ use bridge_platform::{Config, Storage};
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::Value;
 
+mod common;
+
+use common::{link, mail};
+
 /// What the stand-in Office received on one launch.
 #[derive(Debug, Clone)]
 struct Launch {
@@ -307,6 +311,101 @@ async fn a_click_on_a_document_opens_it_in_office_with_the_token_posted_not_in_t
         .unwrap();
     assert!(text(&c, "#not-signed-in").await.contains("not signed in"));
     assert!(text(&c, "#no-licence").await.contains("business licence"));
+
+    c.close().await.unwrap();
+    running.shutdown();
+}
+
+/// Waits for `css` and clicks it.
+async fn click(c: &fantoccini::Client, css: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `value` into the field `css`.
+async fn fill(c: &fantoccini::Client, css: &str, value: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+/// USR-1 and USR-2 in a real browser, whose forms carry the Origin and Fetch-Metadata headers our
+/// same-origin checks read: the administrator signs in with (emulated) Microsoft, consents and
+/// installs, invites a colleague from the users page; the colleague opens the e-mailed link,
+/// signs in and accepts, and lands in the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_invite_and_accept_through_the_pages() {
+    let Some(driver) = test_support::chromedriver() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.path().to_path_buf(),
+    };
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let ms = running.microsoft.as_ref().unwrap();
+    let alex = ms
+        .emulator()
+        .users(bridge_local::microsoft::LOCAL_ORG_TENANT)
+        .into_iter()
+        .find(|u| u.user_principal_name == bridge_local::microsoft::LOCAL_USER_UPN)
+        .unwrap();
+
+    let c = browser(&driver).await;
+    // The administrator (the emulator's signed-in user) installs.
+    c.goto(&format!("{base}/app/install")).await.unwrap();
+    click(&c, "#sign-in").await;
+    // Consent at (emulated) Microsoft: a form whose answer leaves for Microsoft's origin.
+    click(&c, "#consent button").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#install"))
+        .await
+        .unwrap();
+    fill(&c, "#install input[name=name]", "Contoso").await;
+    click(&c, "#install button").await;
+    assert!(text(&c, "#users").await.contains("Megan"));
+
+    // The invitation, from the form.
+    fill(&c, "#invite input[name=m365_user_id]", &alex.id).await;
+    fill(&c, "#invite input[name=upn]", &alex.user_principal_name).await;
+    click(&c, "#invite button").await;
+    assert!(
+        text(&c, "#invitations")
+            .await
+            .contains(&alex.user_principal_name)
+    );
+    let accept_url = link(
+        &mail(dir.path(), "inv-").await,
+        &format!("{base}/app/invitations/"),
+    );
+
+    // Alex, in a fresh session: the link's page, sign-in, accept.
+    c.delete_all_cookies().await.unwrap();
+    ms.emulator().sign_in(&alex.user_principal_name).unwrap();
+    c.goto(&accept_url).await.unwrap();
+    assert!(text(&c, "#summary").await.contains("Contoso"));
+    click(&c, "#sign-in").await;
+    click(&c, "#accept button").await;
+    // The app's home, signed in as a member of the new environment (it has no client files).
+    assert_eq!(text(&c, "h1").await, "Client files");
+    assert_eq!(c.current_url().await.unwrap().path(), "/app");
+    // The link is used up: opening it again says so.
+    c.goto(&accept_url).await.unwrap();
+    assert!(text(&c, "#state").await.contains("used"));
 
     c.close().await.unwrap();
     running.shutdown();

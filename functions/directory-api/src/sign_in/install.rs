@@ -66,7 +66,8 @@ pub(super) async fn page(
     person: Result<SignedIn, SignInRequired>,
     State(s): State<DirectoryState>,
 ) -> Result<Html, PageError> {
-    configured(&s)?;
+    let svc = configured(&s)?;
+    let csp = svc.csp_with_authority();
     let person = person.ok().map(|SignedIn(p)| p);
     let installed = match &person {
         Some(p) => s
@@ -89,6 +90,7 @@ pub(super) async fn page(
             "sign_in_url": sign_in_link(INSTALL_PAGE),
         }),
     )
+    .map(|html| html.header(http::header::CONTENT_SECURITY_POLICY, csp))
 }
 
 /// The signed-in person of a form POST, after the same-origin check (so every cross-site

@@ -50,3 +50,32 @@ pub async fn moto_adapters(wopi_test_files: bool) -> Option<Adapters> {
     };
     Some(Adapters::aws_with_sdk(&config, &sdk).unwrap())
 }
+
+/// The text of the first e-mail whose file name starts with `prefix` in the outbox once the mailer wrote it, with quoted-printable soft
+/// line breaks undone so links read whole.
+pub async fn mail(dir: &std::path::Path, prefix: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(entries) = std::fs::read_dir(dir.join("outbox")) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.starts_with(prefix) {
+                    let raw = std::fs::read_to_string(e.path()).unwrap();
+                    return raw.replace("=\r\n", "").replace("=\n", "");
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no mail {prefix}* in the outbox");
+}
+
+/// The first link in `text` that starts with `prefix`, up to the end of its token.
+pub fn link(text: &str, prefix: &str) -> String {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} in {text}"));
+    text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/:.-_".contains(*c))
+        .collect()
+}
