@@ -92,6 +92,11 @@ pub async fn start_if_unconfigured(
         });
         config.graph_base_url = Some(emulator.base_url());
         config.graph_token_url = Some(emulator.token_url(LOCAL_ORG_TENANT));
+        // On AWS storage the mailer sends through Graph, i.e. into the emulator's outbox, from
+        // the emulated organisation's administrator (embedded storage writes .eml files).
+        if config.mail_sender.is_none() {
+            config.mail_sender = Some(LOCAL_ADMIN_UPN.into());
+        }
     }
     Ok(Some(LocalMicrosoft { emulator, graph }))
 }
