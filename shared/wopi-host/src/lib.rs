@@ -15,6 +15,7 @@ mod issue;
 pub mod links;
 pub mod live;
 pub mod locks;
+pub mod partner;
 pub mod relative;
 mod session;
 mod utf7;
@@ -55,6 +56,8 @@ pub struct WopiHost {
     clock: Arc<dyn Clock>,
     key: Arc<Vec<u8>>,
     settings: HostSettings,
+    /// The directory, for the one question about partners ([`partner`]).
+    partners: bridge_directory::Directory,
 }
 
 impl std::fmt::Debug for WopiHost {
@@ -75,6 +78,7 @@ impl WopiHost {
         settings: HostSettings,
     ) -> Self {
         Self {
+            partners: partner::reader_directory(table.clone()),
             docs,
             table,
             clock,

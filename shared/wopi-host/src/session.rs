@@ -54,6 +54,12 @@ impl WopiHost {
             .map(UserId)
             .map_err(|_| WopiError::unauthorized("token names no valid user"))?;
         let doc_id = DocId::parse(file_id).map_err(|_| WopiError::not_found())?;
+        if claims.reader_tenant_id.is_some() {
+            // A partner's token: the reader is not a user of this tenant (PAR-5).
+            return self
+                .authorize_partner(claims, tenant, user_id, doc_id)
+                .await;
+        }
         // User and document are independent reads: one round trip instead of two.
         let user_key = Key::new(tenant_pk(tenant), user_sk(user_id));
         let (user_item, doc) =
@@ -123,6 +129,9 @@ impl WopiHost {
         // which needs `HostEditUrl`; a user who may not edit gets no licence check.
         c.license_check_for_edit_is_enabled = c.host_edit_url.is_some();
         c.user_info = user_info?;
+        if crate::partner::is_partner(s) {
+            crate::partner::partner_file_info(&mut c, s, links);
+        }
         let body = serde_json::to_value(&c).map_err(|e| WopiError::new(500, e.to_string()))?;
         Ok(Reply::json(body))
     }
@@ -173,6 +182,12 @@ impl WopiHost {
 
     /// PutUserInfo: stores Office's opaque per-user string, returned in CheckFileInfo.
     pub async fn put_user_info(&self, s: &Session, body: &str) -> Result<Reply, WopiError> {
+        // A partner's user info would be stored in the owner's tenant: not offered, not taken.
+        if crate::partner::is_partner(s) {
+            return Err(WopiError::unauthorized(
+                "a partner's view token stores no user info",
+            ));
+        }
         if body.len() > MAX_USER_INFO || !body.is_ascii() {
             return Err(WopiError::new(
                 400,

@@ -97,6 +97,35 @@ pub struct Claims {
     /// Unique token id (for audit logs and, if ever needed, revocation on permission change).
     #[serde(with = "compact_id")]
     pub jti: String,
+    /// `rt`: the reader's home tenant, present only on a partner's view token (PAR-5): the user
+    /// (`sub`) is then a user of this tenant, not of the document's tenant (`tid`), and the host
+    /// must ask the directory on every request whether that reader may still read the document.
+    /// Absent on every ordinary token, so ordinary tokens keep their size and meaning.
+    #[serde(
+        rename = "rt",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "compact_opt_id"
+    )]
+    pub reader_tenant_id: Option<String>,
+}
+
+/// [`compact_id`] for an optional claim.
+mod compact_opt_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => super::compact_id::serialize(id, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::compact_id")] String);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|Wrapped(s)| s))
+    }
 }
 
 /// What to put in a new token. The `jti` comes from the caller's id generator (randomness is
@@ -163,6 +192,9 @@ pub enum TokenError {
     /// A valid token for another document.
     #[error("token is for another document")]
     WrongDocument,
+    /// A reader of another tenant was to get an edit token: partners only ever view.
+    #[error("a token for a reader of another tenant can only be a view token")]
+    ReaderMayOnlyView,
 }
 
 impl TokenError {
@@ -174,7 +206,8 @@ impl TokenError {
             TokenError::KeyTooShort { .. }
             | TokenError::InvalidTtl(_)
             | TokenError::EmptyClaim(_)
-            | TokenError::Signing(_) => 500,
+            | TokenError::Signing(_)
+            | TokenError::ReaderMayOnlyView => 500,
             TokenError::Malformed(_)
             | TokenError::UnsupportedAlgorithm(_)
             | TokenError::BadSignature
@@ -195,6 +228,36 @@ fn check_key(key: &[u8]) -> Result<(), TokenError> {
 pub fn issue(
     key: &[u8],
     grant: &TokenGrant,
+    now_ms: EpochMillis,
+    ttl_ms: i64,
+) -> Result<IssuedToken, TokenError> {
+    issue_claims(key, grant, None, now_ms, ttl_ms)
+}
+
+/// Issues a **view** token for a reader of another tenant (a partner, PAR-5): `grant.tenant_id`
+/// is the document's tenant, `grant.user_id` a user of `reader_tenant_id`. Only view tokens
+/// can be issued this way ([`TokenError::EmptyClaim`] names the permission otherwise), so a
+/// partner token can never carry edit rights, whatever the caller asks.
+pub fn issue_for_reader(
+    key: &[u8],
+    grant: &TokenGrant,
+    reader_tenant_id: &str,
+    now_ms: EpochMillis,
+    ttl_ms: i64,
+) -> Result<IssuedToken, TokenError> {
+    if grant.permission != Permission::View {
+        return Err(TokenError::ReaderMayOnlyView);
+    }
+    if reader_tenant_id.is_empty() {
+        return Err(TokenError::EmptyClaim("reader tenant id"));
+    }
+    issue_claims(key, grant, Some(reader_tenant_id), now_ms, ttl_ms)
+}
+
+fn issue_claims(
+    key: &[u8],
+    grant: &TokenGrant,
+    reader_tenant_id: Option<&str>,
     now_ms: EpochMillis,
     ttl_ms: i64,
 ) -> Result<IssuedToken, TokenError> {
@@ -222,6 +285,7 @@ pub fn issue(
         iat,
         exp,
         jti: grant.jti.clone(),
+        reader_tenant_id: reader_tenant_id.map(str::to_string),
     };
     let mut header = Header::new(Algorithm::HS256);
     header.typ = None;
@@ -537,6 +601,40 @@ mod tests {
         assert_eq!(
             issue(KEY, &grant("", Permission::Edit), NOW, 60_000),
             Err(TokenError::EmptyClaim("document id"))
+        );
+    }
+
+    #[test]
+    fn a_reader_token_names_the_readers_tenant_and_only_views() {
+        let reader = "0190f3c2-0000-7000-8000-0000000000d1";
+        let t = issue_for_reader(
+            KEY,
+            &grant(DOC_A, Permission::View),
+            reader,
+            NOW,
+            DEFAULT_TOKEN_TTL_MS,
+        )
+        .unwrap();
+        let c = verify(KEY, &t.access_token, DOC_A, NOW).unwrap();
+        assert_eq!(c.reader_tenant_id.as_deref(), Some(reader));
+        assert_eq!(c.permission, Permission::View);
+        assert!(t.access_token.len() <= 340, "{}", t.access_token.len());
+        // Ordinary tokens carry no reader tenant.
+        let plain = verify(
+            KEY,
+            &token(DOC_A, Permission::View).access_token,
+            DOC_A,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(plain.reader_tenant_id, None);
+        assert_eq!(
+            issue_for_reader(KEY, &grant(DOC_A, Permission::Edit), reader, NOW, 60_000),
+            Err(TokenError::ReaderMayOnlyView)
+        );
+        assert_eq!(
+            issue_for_reader(KEY, &grant(DOC_A, Permission::View), "", NOW, 60_000),
+            Err(TokenError::EmptyClaim("reader tenant id"))
         );
     }
 
