@@ -94,6 +94,27 @@ fn discovery_xml(office: std::net::SocketAddr) -> String {
     )
 }
 
+/// Starts the stand-in Office and a configuration whose discovery points at it, with the data
+/// under `dir/data`.
+async fn with_office(dir: &std::path::Path) -> (Office, Config) {
+    let office = Office::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let office_addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route("/we/wordeditorframe.aspx", post(launch))
+        .route("/wv/wordviewerframe.aspx", post(launch))
+        .with_state(office.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let discovery = dir.join("discovery.xml");
+    std::fs::write(&discovery, discovery_xml(office_addr)).unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.storage = Storage::Embedded {
+        data_dir: dir.join("data"),
+    };
+    config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
+    (office, config)
+}
+
 async fn browser(driver: &test_support::ChromeDriver) -> fantoccini::Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -147,24 +168,8 @@ async fn a_click_on_a_document_opens_it_in_office_with_the_token_posted_not_in_t
     let Some(driver) = test_support::chromedriver() else {
         return;
     };
-    // The stand-in Office.
-    let office = Office::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let office_addr = listener.local_addr().unwrap();
-    let app = axum::Router::new()
-        .route("/we/wordeditorframe.aspx", post(launch))
-        .route("/wv/wordviewerframe.aspx", post(launch))
-        .with_state(office.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
     let dir = tempfile::tempdir().unwrap();
-    let discovery = dir.path().join("discovery.xml");
-    std::fs::write(&discovery, discovery_xml(office_addr)).unwrap();
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.storage = Storage::Embedded {
-        data_dir: dir.path().join("data"),
-    };
-    config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
+    let (office, config) = with_office(dir.path()).await;
     let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -338,6 +343,27 @@ async fn fill(c: &fantoccini::Client, css: &str, value: &str) {
         .unwrap();
 }
 
+/// Installs as the emulator's signed-in administrator: the install page, sign-in, admin consent
+/// at (emulated) Microsoft, the environment's name; ends on the users page.
+async fn install(c: &fantoccini::Client, base: &str, name: &str) {
+    c.goto(&format!("{base}/app/install")).await.unwrap();
+    click(c, "#sign-in").await;
+    // Consent at (emulated) Microsoft: a form whose answer leaves for Microsoft's origin.
+    click(c, "#consent button").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#install"))
+        .await
+        .unwrap();
+    fill(c, "#install input[name=name]", name).await;
+    click(c, "#install button").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#users"))
+        .await
+        .unwrap();
+}
+
 /// USR-1 and USR-2 in a real browser, whose forms carry the Origin and Fetch-Metadata headers our
 /// same-origin checks read: the administrator signs in with (emulated) Microsoft, consents and
 /// installs, invites a colleague from the users page; the colleague opens the e-mailed link,
@@ -366,17 +392,7 @@ async fn install_invite_and_accept_through_the_pages() {
 
     let c = browser(&driver).await;
     // The administrator (the emulator's signed-in user) installs.
-    c.goto(&format!("{base}/app/install")).await.unwrap();
-    click(&c, "#sign-in").await;
-    // Consent at (emulated) Microsoft: a form whose answer leaves for Microsoft's origin.
-    click(&c, "#consent button").await;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#install"))
-        .await
-        .unwrap();
-    fill(&c, "#install input[name=name]", "Contoso").await;
-    click(&c, "#install button").await;
+    install(&c, &base, "Contoso").await;
     assert!(text(&c, "#users").await.contains("Megan"));
 
     // The invitation, from the form.
@@ -406,6 +422,189 @@ async fn install_invite_and_accept_through_the_pages() {
     // The link is used up: opening it again says so.
     c.goto(&accept_url).await.unwrap();
     assert!(text(&c, "#state").await.contains("used"));
+
+    c.close().await.unwrap();
+    running.shutdown();
+}
+
+/// PAR-3..5 in a real browser: Contoso's relation manager finds Fabrikam on the partners page and
+/// asks its relation manager, who opens the e-mailed link, signs in and accepts; a document
+/// shared with the relation group is on Fabrikam's shared page, and "View in Office" opens it in
+/// Office's viewer with a token that cannot write. (Installing and the operator's and admins'
+/// settings are done as in the black-box flows; here they are set up directly.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
+    let Some(driver) = test_support::chromedriver() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (office, config) = with_office(dir.path()).await;
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    let emulator = running.microsoft.as_ref().unwrap().emulator();
+    let contoso_entra = bridge_local::microsoft::LOCAL_ORG_TENANT;
+    let fabrikam_entra = "3c9a7d41-2b6e-4f80-9d15-fab41ca00002";
+    let megan_oid = emulator
+        .users(contoso_entra)
+        .into_iter()
+        .find(|u| u.user_principal_name == bridge_local::microsoft::LOCAL_ADMIN_UPN)
+        .unwrap()
+        .id;
+    emulator.add_tenant(fabrikam_entra);
+    let pat = emulator
+        .add_user(
+            fabrikam_entra,
+            "Pat Partner",
+            "pat.partner@fabrikam.example",
+        )
+        .unwrap();
+    emulator.set_tenant_admin(&pat.id, true).unwrap();
+
+    // Both organisations install; the operator and the admins make each installer a findable
+    // relation manager of an environment with partner relations.
+    let c = browser(&driver).await;
+    install(&c, &base, "Contoso").await;
+    c.delete_all_cookies().await.unwrap();
+    emulator.sign_in(&pat.id).unwrap();
+    install(&c, &base, "Fabrikam").await;
+    let adapters = running.adapters.clone();
+    let directory = bridge_platform::directory::service(&adapters).unwrap();
+    let mut managers = Vec::new();
+    for (entra, oid) in [
+        (contoso_entra, megan_oid.as_str()),
+        (fabrikam_entra, pat.id.as_str()),
+    ] {
+        let tenant = directory.installed_tenant(entra).await.unwrap().unwrap();
+        directory
+            .set_partner_relations_subscription(tenant, true)
+            .await
+            .unwrap();
+        let person = bridge_directory::SignedInPerson {
+            tid: entra.into(),
+            oid: oid.into(),
+            name: String::new(),
+            preferred_username: None,
+            verified_email: None,
+            is_tenant_admin: true,
+        };
+        let bridge_directory::SignInOutcome::Member { user, .. } =
+            directory.resolve_sign_in(&person).await.unwrap()
+        else {
+            panic!("the installer is a member");
+        };
+        let admin = bridge_platform::seed::load_account(&adapters, tenant, user)
+            .await
+            .unwrap()
+            .unwrap();
+        let by = bridge_directory::Actor {
+            tenant,
+            user: admin.user.id,
+        };
+        directory
+            .change_access(
+                by,
+                admin.user.id,
+                bridge_directory::AccessChange {
+                    groups: Some(vec![bridge_core::tenant::Group::RelationManagers]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        directory.set_findable(by, true).await.unwrap();
+        managers.push((by, admin.user.clone()));
+    }
+    let (megan, fabrikam) = (managers[0].0, managers[1].0);
+
+    // Megan finds Fabrikam and asks Pat.
+    c.delete_all_cookies().await.unwrap();
+    emulator
+        .sign_in(bridge_local::microsoft::LOCAL_ADMIN_UPN)
+        .unwrap();
+    c.goto(&format!(
+        "{base}/app/sign-in/microsoft?return_to=%2Fapp%2Fpartners"
+    ))
+    .await
+    .unwrap();
+    fill(&c, "#search input[name=q]", "fabrik").await;
+    click(&c, "#search button").await;
+    assert!(text(&c, ".suggestion h3").await.contains("Fabrikam"));
+    click(&c, ".suggestion form button").await;
+    assert!(text(&c, "#outgoing").await.contains("Pat Partner"));
+    let request_url = link(
+        &mail(dir.path().join("data").as_path(), "relreq-").await,
+        &format!("{base}/app/relation-requests/"),
+    );
+
+    // Pat, in a fresh session: the link's page, sign-in, accept.
+    c.delete_all_cookies().await.unwrap();
+    emulator.sign_in(&pat.id).unwrap();
+    c.goto(&request_url).await.unwrap();
+    assert!(text(&c, "#summary").await.contains("Contoso"));
+    click(&c, "#sign-in").await;
+    click(&c, "#accept button").await;
+    // (The answered page replaces the one clicked on, which has a `#state` too.)
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath("//p[@id='state']/strong[text()='accepted']"))
+        .await
+        .unwrap();
+
+    // Megan shares a document with the relation group (the sharing API; no page yet).
+    let docs = adapters.documents();
+    let megan_user = &managers[0].1;
+    let client = docs
+        .create_client(megan.tenant, megan_user, "Fabrikam")
+        .await
+        .unwrap();
+    let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
+        Ok(bytes::Bytes::from_static(b"PK offer"))
+    }));
+    let doc = docs
+        .upload(
+            megan.tenant,
+            megan_user,
+            client.client_id,
+            "Offer.docx",
+            body,
+        )
+        .await
+        .unwrap();
+    directory
+        .share_document_with_group(
+            megan,
+            fabrikam.tenant,
+            doc.doc_id.0,
+            adapters.clock.now_ms(),
+        )
+        .await
+        .unwrap();
+
+    // Pat's shared page; "View in Office" opens Office's viewer with a read-only token.
+    c.goto(&format!("{base}/app/shared")).await.unwrap();
+    assert!(text(&c, "#shared").await.contains("Offer.docx"));
+    click(&c, "#shared a.view").await;
+    let frame = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("office_frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    assert_eq!(text(&c, "#file").await, "Offer.docx");
+    assert_eq!(text(&c, "#can-write").await, "false");
+    assert_eq!(text(&c, "#edit-url").await, "");
+    assert_eq!(
+        office.launches.lock().unwrap().last().unwrap().path,
+        "/wv/wordviewerframe.aspx"
+    );
+    // Office's close goes back to the shared page (CheckFileInfo CloseUrl of a partner).
+    click(&c, "#close").await;
+    c.enter_parent_frame().await.ok();
+    assert!(text(&c, "#shared").await.contains("Offer.docx"));
+    assert_eq!(c.current_url().await.unwrap().path(), "/app/shared");
 
     c.close().await.unwrap();
     running.shutdown();

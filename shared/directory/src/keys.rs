@@ -48,6 +48,10 @@ pub const RELREQ_IN_PREFIX: &str = "RELREQ#IN#";
 pub const RELREQ_OUT_PREFIX: &str = "RELREQ#OUT#";
 /// Sort-key prefix of relations.
 pub const REL_PREFIX: &str = "REL#";
+/// Prefix of the shares a tenant received (in the reader's partition).
+pub const SHAREIN_PREFIX: &str = "SHAREIN#";
+/// Prefix of the shares a tenant made (in the owner's partition).
+pub const SHAREOUT_PREFIX: &str = "SHAREOUT#";
 /// Partition of the findable-name index.
 pub const FINDABLE_PK: &str = "SYS#findable";
 /// Sort-key prefix inside [`FINDABLE_PK`].
@@ -129,7 +133,7 @@ fn share_suffix(user: Option<UserId>) -> String {
 pub fn share_in(partner: TenantId, owner: TenantId, doc: Uuid, user: Option<UserId>) -> Key {
     Key::new(
         tenant_pk(partner),
-        format!("SHAREIN#{owner}#{doc}#{}", share_suffix(user)),
+        format!("{SHAREIN_PREFIX}{owner}#{doc}#{}", share_suffix(user)),
     )
 }
 
@@ -137,7 +141,7 @@ pub fn share_in(partner: TenantId, owner: TenantId, doc: Uuid, user: Option<User
 pub fn share_out(owner: TenantId, partner: TenantId, doc: Uuid, user: Option<UserId>) -> Key {
     Key::new(
         tenant_pk(owner),
-        format!("SHAREOUT#{partner}#{doc}#{}", share_suffix(user)),
+        format!("{SHAREOUT_PREFIX}{partner}#{doc}#{}", share_suffix(user)),
     )
 }
 

@@ -11,18 +11,21 @@
 //! relation manager goes through the [`crate::ShareQueue`] (it "may take a few minutes", PAR-5);
 //! the consumer applies each job idempotently with [`Directory::apply_share_job`].
 //!
+//! Unsharing deletes both items together and takes effect at the reader's next request, since
+//! every read asks [`Directory::partner_can_read`] again.
+//!
 //! The caller (the documents API) vouches that `doc` is a document of the actor's tenant that the
 //! actor may share; this crate does not know documents.
 
 use bridge_core::clock::EpochMillis;
 use bridge_core::tenant::{TenantId, UserId};
-use bridge_store::{Condition, WriteOp};
+use bridge_store::{Condition, Cursor, WriteOp};
 use uuid::Uuid;
 
 use crate::error::{DirectoryError, Result};
 use crate::model::{Actor, Share, ShareJob, ShareOutcome, ShareScope};
 use crate::store::{Committed, Tx, new_item};
-use crate::{Directory, keys};
+use crate::{Directory, Listing, keys};
 
 /// The four writes of a share: both relation items must exist, then both share items.
 fn share_tx(share: &Share, user: Option<UserId>) -> Result<Tx> {
@@ -142,6 +145,69 @@ impl Directory {
             Committed::Refused(Some(DirectoryError::NotPartners)) => Ok(ShareOutcome::RelationGone),
             Committed::Refused(e) => Err(e.unwrap_or(DirectoryError::Conflict)),
         }
+    }
+
+    /// Stops sharing `doc` of the actor's tenant with `partner`: with the relation group
+    /// (`user` None) or with one person there. Both share items go in one transaction, so the
+    /// partner's next read is refused. Needs partner access (the same people who share);
+    /// unsharing what is not shared is [`DirectoryError::NotFound`] and changes nothing.
+    pub async fn unshare_document(
+        &self,
+        by: Actor,
+        partner: TenantId,
+        doc: Uuid,
+        user: Option<UserId>,
+    ) -> Result<()> {
+        self.relation_manager(by).await?;
+        let mut tx = Tx::new();
+        tx.push(
+            WriteOp::Delete {
+                key: keys::share_out(by.tenant, partner, doc, user),
+                condition: Some(Condition::Exists),
+            },
+            Some(DirectoryError::NotFound("share")),
+        )
+        .push(
+            WriteOp::Delete {
+                key: keys::share_in(partner, by.tenant, doc, user),
+                condition: None,
+            },
+            None,
+        );
+        match tx.commit(self.table.as_ref()).await? {
+            Committed::Done => {
+                tracing::info!(tenant = %by.tenant, %partner, %doc, "share ended");
+                Ok(())
+            }
+            Committed::Refused(e) => Err(e.unwrap_or(DirectoryError::Conflict)),
+        }
+    }
+
+    /// A page of the shares the actor's tenant made, by partner and document (the owner's view
+    /// of what partners can read). Needs partner access.
+    pub async fn list_shares_made(
+        &self,
+        by: Actor,
+        cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Listing<Share>> {
+        self.relation_manager(by).await?;
+        self.list(by.tenant, keys::SHAREOUT_PREFIX, cursor, limit, "share")
+            .await
+    }
+
+    /// A page of the shares the actor's tenant received, by owner and document. Any active user
+    /// may ask; whether they may read one is [`Directory::partner_can_read`]'s to say, per
+    /// share (a group share reaches only the group's members).
+    pub async fn list_shares_received(
+        &self,
+        by: Actor,
+        cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Listing<Share>> {
+        self.acting(by).await?;
+        self.list(by.tenant, keys::SHAREIN_PREFIX, cursor, limit, "share")
+            .await
     }
 
     /// Whether `partner_user` of `partner_tenant` may read document `doc` of `owner_tenant`:

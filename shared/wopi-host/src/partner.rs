@@ -33,6 +33,9 @@ use crate::{Session, WopiError, WopiHost};
 pub const SHARED: &str = "/app/shared";
 /// Route that downloads a document a partner shared (DOC-3 for partners).
 pub const SHARED_DOWNLOAD: &str = "/app/shared/{owner}/{doc}/download";
+/// Route of the host page that shows a document a partner shared in Office's viewer (served by
+/// documents-api, which knows Office's discovery).
+pub const SHARED_VIEW: &str = "/app/shared/{owner}/{doc}/view";
 
 /// A shared document's page URL under `links`' base.
 pub fn shared_link(links: &AppLinks, route: &str, owner: TenantId, doc: DocId) -> String {
@@ -292,8 +295,8 @@ pub(crate) fn partner_file_info(c: &mut CheckFileInfo, s: &Session, links: &AppL
     c.breadcrumb_folder_url = Some(shared_link(links, SHARED, owner, doc));
     c.close_url = Some(shared_link(links, SHARED, owner, doc));
     c.download_url = Some(shared_link(links, SHARED_DOWNLOAD, owner, doc));
-    // The partner's host page is the owner's page of the document, which they cannot open.
-    c.host_view_url = None;
+    // The partner's own host page, not the owner's page of the document.
+    c.host_view_url = Some(shared_link(links, SHARED_VIEW, owner, doc));
 }
 
 impl WopiHost {

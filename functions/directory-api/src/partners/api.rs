@@ -1,5 +1,5 @@
 //! The partners JSON API (bearer): partners, findability, search, relation requests, sharing
-//! and the relation group (PAR-1..6).
+//! (and unsharing) and the relation group (PAR-1..6).
 //!
 //! Search writes a rate counter, so it is a POST even though it answers a question. Relation
 //! request answers never carry the request's link token: it is the addressee's secret, sent only
@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use bridge_core::tenant::{TenantId, UserId};
 use bridge_directory::{MAX_PAGE, RelationRequest};
 use bridge_http::{ApiError, ApiUser};
@@ -30,7 +30,15 @@ pub(super) fn routes() -> Router<DirectoryState> {
             get(list_requests).post(request_relation),
         )
         .route("/api/relation-requests/{id}/revoke", post(revoke))
-        .route("/api/documents/{doc}/shares", post(share))
+        .route("/api/documents/{doc}/shares", get(list_shares).post(share))
+        .route(
+            "/api/documents/{doc}/shares/{partner}",
+            delete(unshare_group),
+        )
+        .route(
+            "/api/documents/{doc}/shares/{partner}/{user}",
+            delete(unshare_person),
+        )
 }
 
 /// `PUT /api/partners/settings` body.
@@ -301,4 +309,56 @@ async fn add_member(
         .add_partner_person_as_member(actor(&auth), partner, person)
         .await?;
     Ok(axum::Json(rel))
+}
+
+/// `GET /api/documents/{doc}/shares`: with whom of which partner the document is shared.
+async fn list_shares(
+    auth: ApiUser,
+    State(s): State<DirectoryState>,
+    Path(doc): Path<String>,
+) -> Result<impl IntoResponse, ApiRefusal> {
+    let doc = parse_id(&doc, "document")?;
+    let by = actor(&auth);
+    let mut shares = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = s.directory.list_shares_made(by, cursor, MAX_PAGE).await?;
+        shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(axum::Json(serde_json::json!({ "shares": shares })))
+}
+
+/// `DELETE /api/documents/{doc}/shares/{partner}`: stops sharing with the relation group; the
+/// partner's next read is refused (204).
+async fn unshare_group(
+    auth: ApiUser,
+    State(s): State<DirectoryState>,
+    Path((doc, partner)): Path<(String, String)>,
+) -> Result<StatusCode, ApiRefusal> {
+    let doc = parse_id(&doc, "document")?;
+    let partner = tenant_id(&partner, "partner")?;
+    s.directory
+        .unshare_document(actor(&auth), partner, doc, None)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/documents/{doc}/shares/{partner}/{user}`: stops sharing with one person of the
+/// partner (204).
+async fn unshare_person(
+    auth: ApiUser,
+    State(s): State<DirectoryState>,
+    Path((doc, partner, user)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiRefusal> {
+    let doc = parse_id(&doc, "document")?;
+    let partner = tenant_id(&partner, "partner")?;
+    let user = user_id(&user, "person")?;
+    s.directory
+        .unshare_document(actor(&auth), partner, doc, Some(user))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

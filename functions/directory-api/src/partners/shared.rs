@@ -1,7 +1,7 @@
 //! Documents partners shared with the signed-in user (PAR-5, the reading side): the list, the
 //! download, and a WOPI view session for Office.
 //!
-//! The list starts from the share items in the reader's own partition, and every entry, download
+//! The list starts from the shares the reader's environment received, and every entry, download
 //! and session goes through the WOPI host's partner gate, which asks
 //! [`bridge_directory::Directory::partner_can_read`] at request time: a share the reader is not
 //! (any more) entitled to simply does not show, and its document answers 404 like any document
@@ -13,13 +13,13 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bridge_core::tenant::{TenantId, UserId, tenant_pk};
-use bridge_directory::Share;
+use bridge_core::tenant::{TenantId, UserId};
 use bridge_http::auth::PageUser;
 use bridge_http::page::Html;
 use bridge_http::{ApiError, ApiUser};
-use bridge_store::Query;
-use bridge_wopi_host::partner::{SHARED, SHARED_DOWNLOAD, SharedContent, SharedDocument};
+use bridge_wopi_host::partner::{
+    SHARED, SHARED_DOWNLOAD, SHARED_VIEW, SharedContent, SharedDocument,
+};
 use http::{HeaderValue, header};
 use uuid::Uuid;
 
@@ -58,23 +58,17 @@ async fn readable(
     tenant: TenantId,
     user: UserId,
 ) -> Result<Vec<SharedDocument>, ApiError> {
+    let by = bridge_directory::Actor { tenant, user };
     let mut shares: Vec<(TenantId, Uuid)> = Vec::new();
     let mut seen = HashSet::new();
     let mut cursor = None;
     loop {
         let page = s
-            .adapters
-            .table
-            .query(
-                &Query::partition(tenant_pk(tenant))
-                    .prefix("SHAREIN#")
-                    .limit(MAX_SHARES)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
-            let share: Share = serde_json::from_value(serde_json::Value::Object(item.attrs))
-                .map_err(|e| ApiError::internal(&e))?;
+            .directory
+            .list_shares_received(by, cursor, bridge_directory::MAX_PAGE)
+            .await
+            .map_err(crate::errors::directory_error)?;
+        for share in page.items {
             if seen.insert((share.owner, share.doc)) {
                 shares.push((share.owner, share.doc));
             }
@@ -215,7 +209,16 @@ struct Row {
     extension: String,
     size: u64,
     modified: String,
+    /// The host page in Office's viewer, when Office can show the type.
+    view_url: Option<String>,
     download_url: String,
+}
+
+/// `route` (a shared-document route) for `d`.
+fn shared_path(route: &str, d: &SharedDocument) -> String {
+    route
+        .replace("{owner}", &d.owner_tenant.to_string())
+        .replace("{doc}", &d.doc_id.to_string())
 }
 
 /// `GET /app/shared`: the documents partners shared with the signed-in user. Read-only.
@@ -227,9 +230,8 @@ async fn page_list(
     let rows: Vec<Row> = docs
         .into_iter()
         .map(|d| Row {
-            download_url: SHARED_DOWNLOAD
-                .replace("{owner}", &d.owner_tenant.to_string())
-                .replace("{doc}", &d.doc_id.to_string()),
+            view_url: d.opens_in_office.then(|| shared_path(SHARED_VIEW, &d)),
+            download_url: shared_path(SHARED_DOWNLOAD, &d),
             modified: minute(d.modified_at_ms),
             name: d.name,
             extension: d.extension,

@@ -765,6 +765,14 @@ async fn par5_a_group_share_is_readable_at_once_in_office_and_nothing_else_of_th
             .ends_with(&format!("/app/shared/{}/{doc}/download", f.ada.user.tenant)),
         "{info}"
     );
+    assert_eq!(
+        info["HostViewUrl"],
+        format!(
+            "https://app.test/app/shared/{}/{doc}/view",
+            f.ada.user.tenant
+        ),
+        "the partner's own host page"
+    );
     let (_, blob) = host.get_file(&s, None).await.unwrap();
     let bytes: Vec<Bytes> = futures::TryStreamExt::try_collect(blob.body).await.unwrap();
     assert_eq!(bytes.concat(), b"shared content");
@@ -885,4 +893,46 @@ async fn a_token_of_one_environment_cannot_act_on_anothers_items() {
         f.api(&f.ada, "GET", &own, None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn par5_unsharing_through_the_api_is_at_once_and_only_by_the_owner() {
+    let f = fixture().await;
+    let doc = f.ada_document("report.docx", b"shared content").await;
+    f.partners().await;
+    let shares = format!("/api/documents/{doc}/shares");
+    let share = json!({"partner": f.bob.user.tenant.to_string(), "scope": "group"});
+    let a = f.api(&f.ada, "POST", &shares, Some(share)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let a = f.api(&f.ada, "GET", &shares, None).await;
+    assert_eq!(
+        a.json()["shares"].as_array().unwrap().len(),
+        1,
+        "{}",
+        a.body
+    );
+    // Malformed ids are 400; the partner cannot unshare the owner's document (404).
+    for path in [
+        format!("/api/documents/x/shares/{}", f.bob.user.tenant),
+        format!("{shares}/not-a-tenant"),
+        format!("{shares}/{}/not-a-user", f.bob.user.tenant),
+    ] {
+        let a = f.api(&f.ada, "DELETE", &path, None).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{path}: {}", a.body);
+    }
+    let theirs = format!("{shares}/{}", f.ada.user.tenant);
+    let a = f.api(&f.bob, "DELETE", &theirs, None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    assert_eq!(f.bob_lists().await, vec![doc.clone()], "unchanged");
+    // The owner unshares: gone from the partner's list and unreadable at once.
+    let mine = format!("{shares}/{}", f.bob.user.tenant);
+    let a = f.api(&f.ada, "DELETE", &mine, None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    assert!(f.bob_lists().await.is_empty());
+    let a = f
+        .api(&f.bob, "GET", &f.shared_path(&doc, "content"), None)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    let a = f.api(&f.ada, "DELETE", &mine, None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
 }

@@ -12,6 +12,8 @@ use bridge_wopi::filetypes::{effective_open_mode, may_convert, may_edit};
 use bridge_wopi::token::Permission;
 use http::{HeaderMap, StatusCode, header};
 
+use bridge_wopi_host::partner::{SHARED_DOWNLOAD, shared_link};
+
 use super::lists::{links, office_state};
 use super::render::render;
 use super::{PageError, PageResult};
@@ -168,48 +170,160 @@ async fn open(
         .open_session(auth.tenant, auth.user.id, doc.doc_id, permission)
         .await
         .map_err(|e| PageError::from(wopi_error(e)).with_download(download.clone()))?;
-    let base = bridge_wopi_host::http::wopi_base(s.adapters.config.public_url.as_deref(), &headers);
-    let mut params = ActionUrlParams::new(format!("{base}/wopi/files/{}", doc.doc_id));
-    params.ui_llcc = Some(ui_language(&headers));
-    // DOC-14: our users edit with a business licence; Office needs to know on every action.
-    params.business_user = true;
-    params.wd_params = wd_params(query.as_deref());
-    let action_url = discovery
-        .action_url(&doc.extension, action.discovery_name(), &params)
-        .ok_or_else(|| {
-            PageError::new(
-                StatusCode::CONFLICT,
-                "Office for the web cannot open this file",
-                "Office's discovery offers no such action for this file type.",
-            )
-            .with_download(download.clone())
-        })?
-        .map_err(|e| PageError::from(bridge_http::ApiError::internal(&e)))?;
-    let office_origin = origin(&action_url).unwrap_or("'none'").to_string();
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let csp = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; \
-         img-src 'self' https:; frame-src {office_origin} https:; form-action {office_origin}; \
-         frame-ancestors 'self'; base-uri 'none'"
+    let launch = Launch {
+        doc: doc.doc_id,
+        name: &doc.name,
+        extension: &doc.extension,
+        download,
+        action,
+    };
+    launch.page(&s, &headers, query.as_deref(), &discovery, token)
+}
+
+/// `GET /app/shared/{owner}/{doc}/view`: a document a partner shared, in Office's viewer
+/// (CheckFileInfo `HostViewUrl` of a partner session). The WOPI host's partner gate decides, at
+/// this request, whether the signed-in user may still read it: when not, it is 404 as if it did
+/// not exist.
+pub(super) async fn shared_view(
+    PageUser(auth): PageUser,
+    State(s): State<ApiState>,
+    Path((owner, doc)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> PageResult<Response> {
+    let not_found = || {
+        PageError::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "No such document is shared with you.",
+        )
+    };
+    let owner = uuid::Uuid::try_parse(&owner).map_err(|_| not_found())?;
+    let doc = uuid::Uuid::try_parse(&doc).map_err(|_| not_found())?;
+    let owner = bridge_core::tenant::TenantId(owner);
+    let shared = s
+        .wopi
+        .partner_document(owner, doc, auth.tenant, auth.user.id)
+        .await
+        .map_err(|e| match e.status {
+            401 | 404 => not_found(),
+            _ => PageError::from(wopi_error(e)),
+        })?;
+    let links = links(&s, &headers);
+    let download = shared_link(&links, SHARED_DOWNLOAD, owner, DocId(doc));
+    // The reader's own document platform decides whether they use Office at all.
+    let settings = s.docs.settings(auth.tenant).await.map_err(doc_error)?;
+    let discovery = office_state(&s, settings.document_platform).map_err(|why| {
+        PageError::new(
+            StatusCode::CONFLICT,
+            "Office for the web is not available",
+            format!("Documents open as regular downloads here ({why})."),
+        )
+        .with_download(download.clone())
+    })?;
+    let mode = effective_open_mode(
+        &shared.extension,
+        s.wopi.settings().allow_wopitest,
+        &discovery,
     );
-    let html = render(
-        "host.html",
-        serde_json::json!({
-            "name": doc.name,
-            "action_url": action_url,
-            "access_token": token.access_token,
-            "access_token_ttl": token.access_token_ttl,
-            "favicon": discovery.fav_icon_url(&doc.extension),
-            "download_url": download,
-            "nonce": nonce,
-        }),
-    )?
-    .header(header::CACHE_CONTROL, "no-cache, no-store")
-    .header(header::EXPIRES, "-1")
-    .header(header::PRAGMA, "no-cache")
-    .header(header::REFERRER_POLICY, "no-referrer")
-    .header(header::CONTENT_SECURITY_POLICY, csp);
-    Ok(html.into_response())
+    if !mode.opens_in_office() {
+        return Err(PageError::new(
+            StatusCode::CONFLICT,
+            "Office for the web cannot open this file",
+            format!(
+                "Files of type .{} open as a regular download.",
+                shared.extension
+            ),
+        )
+        .with_download(download));
+    }
+    let token = s
+        .wopi
+        .open_partner_view(owner, doc, auth.tenant, auth.user.id)
+        .await
+        .map_err(|e| PageError::from(wopi_error(e)).with_download(download.clone()))?;
+    let launch = Launch {
+        doc: DocId(doc),
+        name: &shared.name,
+        extension: &shared.extension,
+        download,
+        action: HostAction::View,
+    };
+    launch.page(&s, &headers, query.as_deref(), &discovery, token)
+}
+
+/// What the host page launches: one document in one Office action, with the download offered
+/// when Office cannot be reached.
+struct Launch<'a> {
+    doc: DocId,
+    name: &'a str,
+    extension: &'a str,
+    download: String,
+    action: HostAction,
+}
+
+impl Launch<'_> {
+    /// The host page: the action URL of `discovery` for this document, the token posted into
+    /// Office's frame, and a CSP that lets the page talk to Office's origin only.
+    fn page(
+        self,
+        s: &ApiState,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        discovery: &bridge_wopi::discovery::Discovery,
+        token: bridge_wopi::token::IssuedToken,
+    ) -> PageResult<Response> {
+        let Launch {
+            doc,
+            name,
+            extension,
+            download,
+            action,
+        } = self;
+        let base =
+            bridge_wopi_host::http::wopi_base(s.adapters.config.public_url.as_deref(), headers);
+        let mut params = ActionUrlParams::new(format!("{base}/wopi/files/{doc}"));
+        params.ui_llcc = Some(ui_language(headers));
+        // DOC-14: our users edit with a business licence; Office needs to know on every action.
+        params.business_user = true;
+        params.wd_params = wd_params(query);
+        let action_url = discovery
+            .action_url(extension, action.discovery_name(), &params)
+            .ok_or_else(|| {
+                PageError::new(
+                    StatusCode::CONFLICT,
+                    "Office for the web cannot open this file",
+                    "Office's discovery offers no such action for this file type.",
+                )
+                .with_download(download.clone())
+            })?
+            .map_err(|e| PageError::from(bridge_http::ApiError::internal(&e)))?;
+        let office_origin = origin(&action_url).unwrap_or("'none'").to_string();
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let csp = format!(
+            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; \
+             img-src 'self' https:; frame-src {office_origin} https:; form-action {office_origin}; \
+             frame-ancestors 'self'; base-uri 'none'"
+        );
+        let html = render(
+            "host.html",
+            serde_json::json!({
+                "name": name,
+                "action_url": action_url,
+                "access_token": token.access_token,
+                "access_token_ttl": token.access_token_ttl,
+                "favicon": discovery.fav_icon_url(extension),
+                "download_url": download,
+                "nonce": nonce,
+            }),
+        )?
+        .header(header::CACHE_CONTROL, "no-cache, no-store")
+        .header(header::EXPIRES, "-1")
+        .header(header::PRAGMA, "no-cache")
+        .header(header::REFERRER_POLICY, "no-referrer")
+        .header(header::CONTENT_SECURITY_POLICY, csp);
+        Ok(html.into_response())
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The app's server-rendered pages under `/app`: the client files, a client's documents with the
 //! icon of their Office app and a name that opens them (edit or view by rights and type, DOC-5,
 //! DOC-6, DOC-10), downloads (DOC-3), version history with restore (DOC-12), the Office host
-//! page, and the explanation of Office's "Almost there…" (DOC-13).
+//! page (also for a document a partner shared, view only), and the explanation of Office's "Almost there…" (DOC-13).
 //!
 //! Pages authenticate with the session cookie ([`bridge_http::auth::PageUser`]); the JSON API
 //! stays bearer-only. Nothing changes on GET: the only state-changing page request (restore) is
@@ -37,6 +37,10 @@ pub(crate) fn routes(dev: bool) -> Router<ApiState> {
         .route(links::EDIT, get(host::edit))
         .route(links::VIEW, get(host::view))
         .route(links::CONVERT, get(host::convert))
+        .route(
+            bridge_wopi_host::partner::SHARED_VIEW,
+            get(host::shared_view),
+        )
         .route(links::ALMOST_THERE, get(lists::almost_there))
         .route("/app/sign-in", sign_in)
 }

@@ -535,6 +535,87 @@ pub async fn par5_group_share_is_readable_at_once_and_nothing_else_is(env: &Env)
     );
 }
 
+pub async fn par5_unsharing_ends_reading_at_once_and_lists_follow(env: &Env) {
+    let p = env.partner_pair().await;
+    env.related(&p).await;
+    let (doc, kept) = (Uuid::new_v4(), Uuid::new_v4());
+    for d in [doc, kept] {
+        env.dir
+            .share_document_with_group(p.rm_a, p.b, d, env.now())
+            .await
+            .unwrap();
+    }
+    let made = env.dir.list_shares_made(p.rm_a, None, 50).await.unwrap();
+    assert_eq!(made.items.len(), 2);
+    assert!(
+        made.items
+            .iter()
+            .all(|s| s.owner == p.a && s.partner == p.b)
+    );
+    let received = env
+        .dir
+        .list_shares_received(p.rm_b, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(received.items.len(), 2);
+    // Only the sharing side's relation managers unshare; the partner cannot, nor can a user
+    // outside the group.
+    for (by, partner) in [(p.rm_b, p.a), (p.admin_a, p.b)] {
+        let err = unchanged!(
+            env,
+            env.dir
+                .unshare_document(by, partner, doc, None)
+                .await
+                .unwrap_err()
+        );
+        assert!(
+            matches!(
+                err,
+                DirectoryError::NotFound(_) | DirectoryError::NotARelationManager
+            ),
+            "{err:?}"
+        );
+    }
+    env.dir
+        .unshare_document(p.rm_a, p.b, doc, None)
+        .await
+        .unwrap();
+    assert!(
+        !env.dir
+            .partner_can_read(p.b, p.rm_b.user, p.a, doc)
+            .await
+            .unwrap(),
+        "refused at once"
+    );
+    assert!(
+        env.dir
+            .partner_can_read(p.b, p.rm_b.user, p.a, kept)
+            .await
+            .unwrap(),
+        "the other share stays"
+    );
+    let received = env
+        .dir
+        .list_shares_received(p.rm_b, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        received.items.iter().map(|s| s.doc).collect::<Vec<_>>(),
+        [kept]
+    );
+    // Again, or a personal share that never was: not found, nothing changes.
+    for user in [None, Some(p.rm_b.user)] {
+        let err = unchanged!(
+            env,
+            env.dir
+                .unshare_document(p.rm_a, p.b, doc, user)
+                .await
+                .unwrap_err()
+        );
+        assert_eq!(err, DirectoryError::NotFound("share"));
+    }
+}
+
 pub async fn par5_share_with_relation_manager_goes_through_the_queue(env: &Env) {
     let p = env.partner_pair().await;
     env.related(&p).await;
