@@ -1,9 +1,10 @@
 //! Black-box flows of the directory on bridge-local with the emulated Microsoft (no
 //! `BRIDGE_OIDC_*` set), over HTTP only, following every redirect as a browser would: install,
 //! invite → accept, request to join → approve (USR-1..5); two organisations becoming partners,
-//! sharing and the partner reading (PAR-1..6). E-mailed links are read from the local outbox,
-//! where the running mailer writes them. The only step not over HTTP is the operator's (partner
-//! relations in a subscription, PAR-2), done as `bridge-admin` does it.
+//! sharing, the partner reading, unsharing and ending the partnership (PAR-1..6). E-mailed links
+//! are read from the local outbox, where the running mailer writes them. The only step not over
+//! HTTP is the operator's (partner relations in a subscription, PAR-2), done as `bridge-admin`
+//! does it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -501,6 +502,27 @@ async fn par1_par6_two_organisations_become_partners_share_and_the_partner_reads
         .api(Method::DELETE, &format!("{shares_path}/{fabrikam}"), None)
         .await;
     assert_eq!(status, 404, "{body}");
+
+    // Pat ends the partnership on the partners page: nothing shared either way is readable.
+    let (status, url, page) = pat.post(&format!("/app/partners/{contoso}/end"), "").await;
+    assert_eq!(
+        (status, url),
+        (200, format!("{base}/app/partners")),
+        "{page}"
+    );
+    assert!(page.contains("No partners yet"), "{page}");
+    let (_, list) = pat.api(Method::GET, "/api/shared-documents", None).await;
+    assert_eq!(list["documents"], serde_json::json!([]), "{list}");
+    let (_, partners) = megan.api(Method::GET, "/api/partners", None).await;
+    assert_eq!(partners["partners"], serde_json::json!([]), "{partners}");
+    let (status, body) = megan
+        .api(
+            Method::POST,
+            &format!("/api/documents/{offer}/shares"),
+            Some(serde_json::json!({"partner": fabrikam, "scope": "group"})),
+        )
+        .await;
+    assert_eq!(status, 404, "no partner to share with: {body}");
 
     running.shutdown();
     running.wait().await.unwrap();

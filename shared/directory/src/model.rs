@@ -571,6 +571,10 @@ pub struct ShareJob {
     pub shared_by: UserId,
     /// When it was asked, epoch ms.
     pub requested_at_ms: EpochMillis,
+    /// The relation it was asked under (a job that outlives it shares nothing; a job queued
+    /// before jobs named their relation reads as the nil id and shares nothing either).
+    #[serde(default)]
+    pub relation: Uuid,
 }
 
 /// What applying a share job did.
@@ -612,6 +616,11 @@ pub struct Share {
     pub shared_by: UserId,
     /// When it took effect.
     pub shared_at_ms: EpochMillis,
+    /// The relation it was made under: a share counts only while that relation lasts, so
+    /// partners who end their relation and later make a new one start with nothing shared.
+    /// (Items written before shares named their relation read as the nil id: never live.)
+    #[serde(default)]
+    pub relation: Uuid,
 }
 
 /// How a signed-in person relates to the directory (for the sign-in module).

@@ -11,6 +11,9 @@
 //! relation manager goes through the [`crate::ShareQueue`] (it "may take a few minutes", PAR-5);
 //! the consumer applies each job idempotently with [`Directory::apply_share_job`].
 //!
+//! Every share names the relation it was made under and counts only while that relation
+//! lasts ([`Directory::end_relation`]).
+//!
 //! Unsharing deletes both items together and takes effect at the reader's next request, since
 //! every read asks [`Directory::partner_can_read`] again.
 //!
@@ -25,22 +28,28 @@ use uuid::Uuid;
 use crate::error::{DirectoryError, Result};
 use crate::model::{Actor, Share, ShareJob, ShareOutcome, ShareScope};
 use crate::store::{Committed, Tx, new_item};
-use crate::{Directory, Listing, keys};
+use crate::{Directory, Listing, keys, store};
 
-/// The four writes of a share: both relation items must exist, then both share items.
+/// The condition that a relation item is (still) relation `id`.
+pub(crate) fn is_relation(id: Uuid) -> Condition {
+    Condition::Equals("id".into(), serde_json::Value::from(id.to_string()))
+}
+
+/// The four writes of a share: both relation items must be the share's relation, then both
+/// share items.
 fn share_tx(share: &Share, user: Option<UserId>) -> Result<Tx> {
     let mut tx = Tx::new();
     tx.push(
         WriteOp::Check {
             key: keys::relation(share.owner, share.partner),
-            condition: Condition::Exists,
+            condition: is_relation(share.relation),
         },
         Some(DirectoryError::NotPartners),
     )
     .push(
         WriteOp::Check {
             key: keys::relation(share.partner, share.owner),
-            condition: Condition::Exists,
+            condition: is_relation(share.relation),
         },
         Some(DirectoryError::NotPartners),
     )
@@ -80,7 +89,7 @@ impl Directory {
         now: EpochMillis,
     ) -> Result<Share> {
         self.relation_manager(by).await?;
-        self.relation_with(by.tenant, partner).await?;
+        let (rel, _) = self.relation_with(by.tenant, partner).await?;
         let share = Share {
             owner: by.tenant,
             doc,
@@ -88,6 +97,7 @@ impl Directory {
             scope: ShareScope::Group,
             shared_by: by.user,
             shared_at_ms: now,
+            relation: rel.id,
         };
         match share_tx(&share, None)?.commit(self.table.as_ref()).await? {
             Committed::Done => Ok(share),
@@ -118,6 +128,7 @@ impl Directory {
             to_user,
             shared_by: by.user,
             requested_at_ms: now,
+            relation: rel.id,
         };
         self.shares
             .enqueue(job.clone())
@@ -136,6 +147,7 @@ impl Directory {
             scope: ShareScope::Person { user: job.to_user },
             shared_by: job.shared_by,
             shared_at_ms: now,
+            relation: job.relation,
         };
         match share_tx(&share, Some(job.to_user))?
             .commit(self.table.as_ref())
@@ -183,8 +195,9 @@ impl Directory {
         }
     }
 
-    /// A page of the shares the actor's tenant made, by partner and document (the owner's view
-    /// of what partners can read). Needs partner access.
+    /// A page of the shares the actor's tenant made under its current relations, by partner and
+    /// document (the owner's view of what partners can read; a page may come back short when it
+    /// skipped shares of ended relations). Needs partner access.
     pub async fn list_shares_made(
         &self,
         by: Actor,
@@ -192,8 +205,31 @@ impl Directory {
         limit: usize,
     ) -> Result<Listing<Share>> {
         self.relation_manager(by).await?;
-        self.list(by.tenant, keys::SHAREOUT_PREFIX, cursor, limit, "share")
-            .await
+        let mut page: Listing<Share> = self
+            .list(by.tenant, keys::SHAREOUT_PREFIX, cursor, limit, "share")
+            .await?;
+        // Shares of an ended relation are history, not something partners can read.
+        let mut current = std::collections::HashMap::new();
+        let mut live = Vec::with_capacity(page.items.len());
+        for share in page.items {
+            let relation = match current.get(&share.partner) {
+                Some(r) => *r,
+                None => {
+                    let r = match self.relation_with(by.tenant, share.partner).await {
+                        Ok((rel, _)) => Some(rel.id),
+                        Err(DirectoryError::NotPartners) => None,
+                        Err(e) => return Err(e),
+                    };
+                    current.insert(share.partner, r);
+                    r
+                }
+            };
+            if relation == Some(share.relation) {
+                live.push(share);
+            }
+        }
+        page.items = live;
+        Ok(page)
     }
 
     /// A page of the shares the actor's tenant received, by owner and document. Any active user
@@ -237,10 +273,48 @@ impl Directory {
             Err(e) => return Err(e),
         };
         let personal = keys::share_in(partner_tenant, owner_tenant, doc, Some(partner_user));
-        if self.table.get(&personal).await?.is_some() {
+        if self.live_share(&personal, rel.id).await? {
             return Ok(true);
         }
         let group = keys::share_in(partner_tenant, owner_tenant, doc, None);
-        Ok(rel.has_member(partner_tenant, partner_user) && self.table.get(&group).await?.is_some())
+        Ok(rel.has_member(partner_tenant, partner_user) && self.live_share(&group, rel.id).await?)
+    }
+
+    /// Whether the share item at `key` exists and was made under relation `relation`.
+    async fn live_share(&self, key: &bridge_store::Key, relation: Uuid) -> Result<bool> {
+        match self.table.get(key).await? {
+            Some(item) => Ok(store::record::<Share>(&item, "share")?.relation == relation),
+            None => Ok(false),
+        }
+    }
+
+    /// Ends the partnership with `partner`; either side's relation managers may. Both relation
+    /// items go in one transaction, conditioned on still being the same relation. From then on
+    /// nothing shared either way is readable, queued shares are dropped when they arrive, and a
+    /// later relation between the two starts with nothing shared (every share names the
+    /// relation it was made under). The share items stay as history of the ended relation.
+    pub async fn end_relation(&self, by: Actor, partner: TenantId) -> Result<()> {
+        self.relation_manager(by).await?;
+        let (rel, _) = self.relation_with(by.tenant, partner).await?;
+        let mut tx = Tx::new();
+        for key in [
+            keys::relation(by.tenant, partner),
+            keys::relation(partner, by.tenant),
+        ] {
+            tx.push(
+                WriteOp::Delete {
+                    key,
+                    condition: Some(is_relation(rel.id)),
+                },
+                Some(DirectoryError::NotPartners),
+            );
+        }
+        match tx.commit(self.table.as_ref()).await? {
+            Committed::Done => {
+                tracing::info!(tenant = %by.tenant, %partner, relation = %rel.id, "relation ended");
+                Ok(())
+            }
+            Committed::Refused(e) => Err(e.unwrap_or(DirectoryError::Conflict)),
+        }
     }
 }

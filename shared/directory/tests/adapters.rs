@@ -72,6 +72,7 @@ macro_rules! suite_for {
             relation_requests_only_reach_findable_relation_managers,
             par5_group_share_is_readable_at_once_and_nothing_else_is,
             par5_unsharing_ends_reading_at_once_and_lists_follow,
+            ending_a_relation_stops_every_share_and_a_new_relation_starts_empty,
             par5_share_with_relation_manager_goes_through_the_queue,
             par6_partner_person_added_as_member_reads_group_shares,
         );

@@ -24,6 +24,7 @@ pub(super) fn routes() -> Router<DirectoryState> {
         .route("/api/partners", get(list_partners))
         .route("/api/partners/settings", put(settings))
         .route("/api/partners/search", post(search))
+        .route("/api/partners/{partner}", delete(end_relation))
         .route("/api/partners/{partner}/members", post(add_member))
         .route(
             "/api/relation-requests",
@@ -360,5 +361,17 @@ async fn unshare_person(
     s.directory
         .unshare_document(actor(&auth), partner, doc, Some(user))
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/partners/{partner}`: ends the partnership (either side); nothing shared either
+/// way is readable from then on (204).
+async fn end_relation(
+    auth: ApiUser,
+    State(s): State<DirectoryState>,
+    Path(partner): Path<String>,
+) -> Result<StatusCode, ApiRefusal> {
+    let partner = tenant_id(&partner, "partner")?;
+    s.directory.end_relation(actor(&auth), partner).await?;
     Ok(StatusCode::NO_CONTENT)
 }

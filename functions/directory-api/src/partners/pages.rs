@@ -43,6 +43,7 @@ pub(super) fn routes() -> Router<DirectoryState> {
         .route("/app/partners/search", post(search))
         .route("/app/partners/requests", post(request))
         .route("/app/partners/settings", post(settings))
+        .route("/app/partners/{partner}/end", post(end_relation))
         .route(REQUEST_PAGE, get(request_page))
         .route("/app/relation-requests/{token}/accept", post(accept))
         .route("/app/relation-requests/{token}/decline", post(decline))
@@ -220,6 +221,19 @@ async fn settings(
         }
     };
     s.directory.set_findable(actor(&auth), findable).await?;
+    Ok(Redirect::to(PARTNERS_PAGE))
+}
+
+/// `POST /app/partners/{partner}/end`: ends the partnership (either side's relation managers).
+async fn end_relation(
+    PageUser(auth): PageUser,
+    State(s): State<DirectoryState>,
+    Path(partner): Path<String>,
+    headers: HeaderMap,
+) -> Result<Redirect, PageRefusal> {
+    same_origin(&s, &headers)?;
+    let partner = TenantId(parse_id(&partner, "partner")?);
+    s.directory.end_relation(actor(&auth), partner).await?;
     Ok(Redirect::to(PARTNERS_PAGE))
 }
 

@@ -936,3 +936,34 @@ async fn par5_unsharing_through_the_api_is_at_once_and_only_by_the_owner() {
     let a = f.api(&f.ada, "DELETE", &mine, None).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
 }
+
+#[tokio::test]
+async fn ending_a_partnership_through_the_api_stops_reading_at_once() {
+    let f = fixture().await;
+    let doc = f.ada_document("report.docx", b"shared content").await;
+    f.partners().await;
+    let share = json!({"partner": f.bob.user.tenant.to_string(), "scope": "group"});
+    let a = f
+        .api(
+            &f.ada,
+            "POST",
+            &format!("/api/documents/{doc}/shares"),
+            Some(share),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(f.bob_lists().await, vec![doc.clone()]);
+    let a = f.api(&f.bob, "DELETE", "/api/partners/x", None).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    // The partner's side ends it.
+    let end = format!("/api/partners/{}", f.ada.user.tenant);
+    let a = f.api(&f.bob, "DELETE", &end, None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    assert!(f.bob_lists().await.is_empty());
+    let a = f
+        .api(&f.bob, "GET", &f.shared_path(&doc, "content"), None)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    let a = f.api(&f.bob, "DELETE", &end, None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+}

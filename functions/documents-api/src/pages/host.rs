@@ -113,6 +113,34 @@ fn origin(url: &str) -> Option<&str> {
     Some(&url[..end])
 }
 
+/// Office's discovery when `tenant`'s document platform uses Office and this deployment has
+/// a discovery; else the 409 page that offers `download`.
+async fn office_for(
+    s: &ApiState,
+    tenant: bridge_core::tenant::TenantId,
+    download: &str,
+) -> PageResult<std::sync::Arc<bridge_wopi::discovery::Discovery>> {
+    let settings = s.docs.settings(tenant).await.map_err(doc_error)?;
+    office_state(s, settings.document_platform).map_err(|why| {
+        PageError::new(
+            StatusCode::CONFLICT,
+            "Office for the web is not available",
+            format!("Documents open as regular downloads here ({why})."),
+        )
+        .with_download(download.to_string())
+    })
+}
+
+/// The 409 page for a type Office does not open: the download instead.
+fn not_in_office(extension: &str, download: String) -> PageError {
+    PageError::new(
+        StatusCode::CONFLICT,
+        "Office for the web cannot open this file",
+        format!("Files of type .{extension} open as a regular download."),
+    )
+    .with_download(download)
+}
+
 async fn open(
     PageUser(auth): PageUser,
     State(s): State<ApiState>,
@@ -125,15 +153,7 @@ async fn open(
     let doc = s.docs.get(auth.tenant, doc_id).await.map_err(doc_error)?;
     let links = links(&s, &headers);
     let download = links.download(doc.doc_id);
-    let settings = s.docs.settings(auth.tenant).await.map_err(doc_error)?;
-    let discovery = office_state(&s, settings.document_platform).map_err(|why| {
-        PageError::new(
-            StatusCode::CONFLICT,
-            "Office for the web is not available",
-            format!("Documents open as regular downloads here ({why})."),
-        )
-        .with_download(download.clone())
-    })?;
+    let discovery = office_for(&s, auth.tenant, &download).await?;
     let mode = effective_open_mode(&doc.extension, s.wopi.settings().allow_wopitest, &discovery);
     let right = auth.user.has(Right::AddDocument) && !doc.archived;
     let permission = match action {
@@ -154,15 +174,7 @@ async fn open(
             .with_download(download));
         }
         HostAction::Edit | HostAction::View => {
-            return Err(PageError::new(
-                StatusCode::CONFLICT,
-                "Office for the web cannot open this file",
-                format!(
-                    "Files of type .{} open as a regular download.",
-                    doc.extension
-                ),
-            )
-            .with_download(download));
+            return Err(not_in_office(&doc.extension, download));
         }
     };
     let token = s
@@ -212,30 +224,14 @@ pub(super) async fn shared_view(
     let links = links(&s, &headers);
     let download = shared_link(&links, SHARED_DOWNLOAD, owner, DocId(doc));
     // The reader's own document platform decides whether they use Office at all.
-    let settings = s.docs.settings(auth.tenant).await.map_err(doc_error)?;
-    let discovery = office_state(&s, settings.document_platform).map_err(|why| {
-        PageError::new(
-            StatusCode::CONFLICT,
-            "Office for the web is not available",
-            format!("Documents open as regular downloads here ({why})."),
-        )
-        .with_download(download.clone())
-    })?;
+    let discovery = office_for(&s, auth.tenant, &download).await?;
     let mode = effective_open_mode(
         &shared.extension,
         s.wopi.settings().allow_wopitest,
         &discovery,
     );
     if !mode.opens_in_office() {
-        return Err(PageError::new(
-            StatusCode::CONFLICT,
-            "Office for the web cannot open this file",
-            format!(
-                "Files of type .{} open as a regular download.",
-                shared.extension
-            ),
-        )
-        .with_download(download));
+        return Err(not_in_office(&shared.extension, download));
     }
     let token = s
         .wopi

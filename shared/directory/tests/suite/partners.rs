@@ -616,6 +616,74 @@ pub async fn par5_unsharing_ends_reading_at_once_and_lists_follow(env: &Env) {
     }
 }
 
+pub async fn ending_a_relation_stops_every_share_and_a_new_relation_starts_empty(env: &Env) {
+    let p = env.partner_pair().await;
+    env.related(&p).await;
+    let doc = Uuid::new_v4();
+    env.dir
+        .share_document_with_group(p.rm_a, p.b, doc, env.now())
+        .await
+        .unwrap();
+    let job = env
+        .dir
+        .share_with_relation_manager(p.rm_a, p.b, Uuid::new_v4(), p.rm_b.user, env.now())
+        .await
+        .unwrap();
+    // Only relation managers end it.
+    let err = unchanged!(env, env.dir.end_relation(p.admin_a, p.b).await.unwrap_err());
+    assert_eq!(err, DirectoryError::NotARelationManager);
+    // Either side may: here the partner's.
+    env.dir.end_relation(p.rm_b, p.a).await.unwrap();
+    assert!(
+        !env.dir
+            .partner_can_read(p.b, p.rm_b.user, p.a, doc)
+            .await
+            .unwrap()
+    );
+    for (by, partner) in [(p.rm_a, p.b), (p.rm_b, p.a)] {
+        let l = env.dir.list_partners(by, None, 50).await.unwrap();
+        assert!(l.items.is_empty());
+        let err = unchanged!(env, env.dir.end_relation(by, partner).await.unwrap_err());
+        assert_eq!(err, DirectoryError::NotPartners);
+    }
+    assert!(
+        env.dir
+            .list_shares_made(p.rm_a, None, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // A share queued before the end arrives after it: nothing is shared.
+    assert_eq!(
+        unchanged!(env, env.dir.apply_share_job(&job, env.now()).await.unwrap()),
+        ShareOutcome::RelationGone
+    );
+    // Partners again: what was shared under the ended relation stays unreadable.
+    env.related(&p).await;
+    assert!(
+        !env.dir
+            .partner_can_read(p.b, p.rm_b.user, p.a, doc)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        unchanged!(env, env.dir.apply_share_job(&job, env.now()).await.unwrap()),
+        ShareOutcome::RelationGone,
+        "a job of the old relation"
+    );
+    env.dir
+        .share_document_with_group(p.rm_a, p.b, doc, env.now())
+        .await
+        .unwrap();
+    assert!(
+        env.dir
+            .partner_can_read(p.b, p.rm_b.user, p.a, doc)
+            .await
+            .unwrap()
+    );
+}
+
 pub async fn par5_share_with_relation_manager_goes_through_the_queue(env: &Env) {
     let p = env.partner_pair().await;
     env.related(&p).await;
