@@ -428,9 +428,9 @@ async fn install_invite_and_accept_through_the_pages() {
 }
 
 /// PAR-3..5 in a real browser: Contoso's relation manager finds Fabrikam on the partners page and
-/// asks its relation manager, who opens the e-mailed link, signs in and accepts; a document
-/// shared with the relation group is on Fabrikam's shared page, and "View in Office" opens it in
-/// Office's viewer with a token that cannot write. (Installing and the operator's and admins'
+/// asks its relation manager, who opens the e-mailed link, signs in and accepts; she shares a
+/// document with the relation group from its client file; it is on Fabrikam's shared page, and
+/// "View in Office" opens it in Office's viewer with a token that cannot write. (Installing and the operator's and admins'
 /// settings are done as in the black-box flows; here they are set up directly.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
@@ -516,7 +516,7 @@ async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
         directory.set_findable(by, true).await.unwrap();
         managers.push((by, admin.user.clone()));
     }
-    let (megan, fabrikam) = (managers[0].0, managers[1].0);
+    let megan = managers[0].0;
 
     // Megan finds Fabrikam and asks Pat.
     c.delete_all_cookies().await.unwrap();
@@ -552,7 +552,7 @@ async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
         .await
         .unwrap();
 
-    // Megan shares a document with the relation group (the sharing API; no page yet).
+    // Megan shares a document from its client file: "Share with partners" → the relation group.
     let docs = adapters.documents();
     let megan_user = &managers[0].1;
     let client = docs
@@ -562,28 +562,41 @@ async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
     let body: bridge_blobs::ByteStream = Box::pin(futures::stream::once(async {
         Ok(bytes::Bytes::from_static(b"PK offer"))
     }));
-    let doc = docs
-        .upload(
-            megan.tenant,
-            megan_user,
-            client.client_id,
-            "Offer.docx",
-            body,
-        )
-        .await
+    docs.upload(
+        megan.tenant,
+        megan_user,
+        client.client_id,
+        "Offer.docx",
+        body,
+    )
+    .await
+    .unwrap();
+    c.delete_all_cookies().await.unwrap();
+    emulator
+        .sign_in(bridge_local::microsoft::LOCAL_ADMIN_UPN)
         .unwrap();
-    directory
-        .share_document_with_group(
-            megan,
-            fabrikam.tenant,
-            doc.doc_id.0,
-            adapters.clock.now_ms(),
-        )
-        .await
-        .unwrap();
+    let client_page = format!("/app/clients/{}", client.client_id);
+    c.goto(&format!(
+        "{base}/app/sign-in/microsoft?return_to={}",
+        form_urlencoded::byte_serialize(client_page.as_bytes()).collect::<String>()
+    ))
+    .await
+    .unwrap();
+    click(&c, "#documents a.share").await;
+    assert!(text(&c, "#document").await.contains("Offer.docx"));
+    click(&c, ".partner .share-group button").await;
+    assert!(text(&c, "#shares").await.contains("the relation group"));
+
+    // Pat signs in again and finds it.
+    c.delete_all_cookies().await.unwrap();
+    emulator.sign_in(&pat.id).unwrap();
+    c.goto(&format!(
+        "{base}/app/sign-in/microsoft?return_to=%2Fapp%2Fshared"
+    ))
+    .await
+    .unwrap();
 
     // Pat's shared page; "View in Office" opens Office's viewer with a read-only token.
-    c.goto(&format!("{base}/app/shared")).await.unwrap();
     assert!(text(&c, "#shared").await.contains("Offer.docx"));
     click(&c, "#shared a.view").await;
     let frame = c

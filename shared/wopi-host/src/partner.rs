@@ -33,6 +33,9 @@ use crate::{Session, WopiError, WopiHost};
 pub const SHARED: &str = "/app/shared";
 /// Route that downloads a document a partner shared (DOC-3 for partners).
 pub const SHARED_DOWNLOAD: &str = "/app/shared/{owner}/{doc}/download";
+/// Route of the page where a relation manager shares one of their documents with partners
+/// (served by directory-api; the document lists link to it).
+pub const SHARE_WITH_PARTNERS: &str = "/app/partners/documents/{doc}";
 /// Route of the host page that shows a document a partner shared in Office's viewer (served by
 /// documents-api, which knows Office's discovery).
 pub const SHARED_VIEW: &str = "/app/shared/{owner}/{doc}/view";

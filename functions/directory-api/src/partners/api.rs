@@ -15,7 +15,7 @@ use bridge_http::{ApiError, ApiUser};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiRefusal, actor, parse_id, wopi_error};
+use super::{ApiRefusal, Shared, actor, parse_id, share_document};
 use crate::DirectoryState;
 use crate::extract::JsonBody;
 
@@ -246,52 +246,33 @@ async fn share(
 ) -> Result<axum::response::Response, ApiRefusal> {
     let doc = parse_id(&doc, "document")?;
     let partner = tenant_id(&body.partner, "partner")?;
-    let by = actor(&auth);
-    // Partner access first, so users without it learn nothing about documents.
-    s.directory.check_partner_access(by).await?;
-    // The directory trusts us that the document is the sharer's own: a document of another
-    // tenant is as unknown as one that never existed.
-    s.adapters
-        .wopi_host()
-        .own_document(auth.tenant, doc)
-        .await
-        .map_err(|e| match e.status {
-            404 => ApiError::not_found("no such document in this environment"),
-            _ => wopi_error(e),
-        })?;
-    let now = s.adapters.clock.now_ms();
-    match (body.scope, body.user.as_deref()) {
-        (ShareWith::Group, None) => {
-            let share = s
-                .directory
-                .share_document_with_group(by, partner, doc, now)
-                .await?;
-            Ok((StatusCode::CREATED, axum::Json(share)).into_response())
-        }
-        (ShareWith::Manager, Some(user)) => {
-            let user = user_id(user, "relation manager")?;
-            let job = s
-                .directory
-                .share_with_relation_manager(by, partner, doc, user, now)
-                .await?;
-            Ok((
-                StatusCode::ACCEPTED,
-                axum::Json(serde_json::json!({
-                    "job": job.id.to_string(),
-                    "partner": job.partner.to_string(),
-                    "user": job.to_user.to_string(),
-                    "doc": job.doc.to_string(),
-                    "state": "queued",
-                })),
-            )
-                .into_response())
-        }
+    let manager = match (body.scope, body.user.as_deref()) {
+        (ShareWith::Group, None) => None,
+        (ShareWith::Manager, Some(user)) => Some(user_id(user, "relation manager")?),
         (ShareWith::Group, Some(_)) => {
-            Err(ApiError::bad_request("a share with the relation group names no user").into())
+            return Err(
+                ApiError::bad_request("a share with the relation group names no user").into(),
+            );
         }
         (ShareWith::Manager, None) => {
-            Err(ApiError::bad_request("a share with a relation manager needs \"user\"").into())
+            return Err(
+                ApiError::bad_request("a share with a relation manager needs \"user\"").into(),
+            );
         }
+    };
+    match share_document(&s, &auth, doc, partner, manager).await? {
+        Shared::Now(share) => Ok((StatusCode::CREATED, axum::Json(share)).into_response()),
+        Shared::Queued(job) => Ok((
+            StatusCode::ACCEPTED,
+            axum::Json(serde_json::json!({
+                "job": job.id.to_string(),
+                "partner": job.partner.to_string(),
+                "user": job.to_user.to_string(),
+                "doc": job.doc.to_string(),
+                "state": "queued",
+            })),
+        )
+            .into_response()),
     }
 }
 

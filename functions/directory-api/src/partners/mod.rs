@@ -27,6 +27,7 @@ use crate::errors::directory_error;
 
 mod api;
 mod pages;
+mod share_page;
 mod shared;
 #[cfg(test)]
 mod tests;
@@ -42,11 +43,15 @@ pub(crate) static TEMPLATES: Templates = Templates::new(&[
         include_str!("../../templates/relation_request.html"),
     ),
     ("shared.html", include_str!("../../templates/shared.html")),
+    ("share.html", include_str!("../../templates/share.html")),
 ]);
 
 /// The routes of this area.
 pub(crate) fn routes() -> Router<DirectoryState> {
-    api::routes().merge(pages::routes()).merge(shared::routes())
+    api::routes()
+        .merge(pages::routes())
+        .merge(share_page::routes())
+        .merge(shared::routes())
 }
 
 /// The acting user as the directory knows actors.
@@ -55,6 +60,59 @@ fn actor(auth: &ApiUser) -> Actor {
         tenant: auth.tenant,
         user: auth.user.id,
     }
+}
+
+/// What sharing a document did (PAR-5).
+enum Shared {
+    /// With the relation group: readable at once.
+    Now(bridge_directory::Share),
+    /// With one relation manager: queued, "may take a few minutes".
+    Queued(bridge_directory::ShareJob),
+}
+
+/// Shares `doc` of the actor's tenant with `partner`'s relation group, or with `manager` there.
+/// Partner access is checked first, so users without it learn nothing about documents; then
+/// the document must be the tenant's own (the directory trusts its caller on that).
+async fn share_document(
+    s: &DirectoryState,
+    auth: &ApiUser,
+    doc: Uuid,
+    partner: bridge_core::tenant::TenantId,
+    manager: Option<bridge_core::tenant::UserId>,
+) -> Result<Shared, ApiRefusal> {
+    let by = actor(auth);
+    s.directory.check_partner_access(by).await?;
+    own_document(s, auth, doc).await?;
+    let now = s.adapters.clock.now_ms();
+    Ok(match manager {
+        None => Shared::Now(
+            s.directory
+                .share_document_with_group(by, partner, doc, now)
+                .await?,
+        ),
+        Some(user) => Shared::Queued(
+            s.directory
+                .share_with_relation_manager(by, partner, doc, user, now)
+                .await?,
+        ),
+    })
+}
+
+/// `doc` as a document of the actor's tenant: another tenant's is as unknown as one that never
+/// existed (404).
+async fn own_document(
+    s: &DirectoryState,
+    auth: &ApiUser,
+    doc: Uuid,
+) -> Result<bridge_wopi_host::partner::SharedDocument, ApiError> {
+    s.adapters
+        .wopi_host()
+        .own_document(auth.tenant, doc)
+        .await
+        .map_err(|e| match e.status {
+            404 => ApiError::not_found("no such document in this environment"),
+            _ => wopi_error(e),
+        })
 }
 
 /// A UUID from the path or a body; `what` names it in the 400.
@@ -168,6 +226,15 @@ impl From<PageError> for PageRefusal {
 impl From<ApiError> for PageRefusal {
     fn from(e: ApiError) -> Self {
         PageError::from(e).into()
+    }
+}
+
+impl From<ApiRefusal> for PageRefusal {
+    fn from(r: ApiRefusal) -> Self {
+        PageRefusal {
+            page: PageError::from(r.error),
+            retry_after_secs: r.retry_after_secs,
+        }
     }
 }
 

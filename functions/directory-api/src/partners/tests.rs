@@ -967,3 +967,118 @@ async fn ending_a_partnership_through_the_api_stops_reading_at_once() {
     let a = f.api(&f.bob, "DELETE", &end, None).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
 }
+
+#[tokio::test]
+async fn par5_the_share_page_shares_queues_and_stops_sharing_through_forms() {
+    let f = fixture().await;
+    let doc = f.ada_document("report.docx", b"shared content").await;
+    let page = format!("/app/partners/documents/{doc}");
+    let ada = [f.session(&f.ada)];
+    // Before a relation: the page says there is no partner to share with.
+    let a = f.page("GET", &page, &ada, &[], None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.body.contains("report.docx") && a.body.contains(r#"id="no-partners""#));
+    f.partners().await;
+    // Another environment's document, or a malformed id: not found / bad request.
+    let bob = [f.session(&f.bob)];
+    let a = f.page("GET", &page, &bob, &[], None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    let a = f
+        .page("GET", "/app/partners/documents/x", &ada, &[], None)
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    // The page offers the relation group and Bob (the partner side of the group).
+    let a = f.page("GET", &page, &ada, &[], None).await;
+    assert!(a.body.contains(r#"id="not-shared""#), "{}", a.body);
+    assert!(a.body.contains("Share with Bob"), "{}", a.body);
+    let bob_tenant = f.bob.user.tenant.to_string();
+    // A cross-site form changes nothing.
+    let group_form = format!("partner={bob_tenant}");
+    let a = f
+        .page(
+            "POST",
+            &format!("{page}/shares"),
+            &ada,
+            &[("origin", "https://evil.example")],
+            Some(&group_form),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    assert!(f.bob_lists().await.is_empty());
+    // With the group: at once.
+    let a = f
+        .page(
+            "POST",
+            &format!("{page}/shares"),
+            &ada,
+            &[],
+            Some(&group_form),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.headers["location"], page.as_str());
+    assert_eq!(f.bob_lists().await, vec![doc.clone()]);
+    let a = f.page("GET", &page, &ada, &[], None).await;
+    assert!(a.body.contains("the relation group"), "{}", a.body);
+    // With Bob himself: queued, and the page says it may take a few minutes.
+    let person_form = format!("partner={bob_tenant}&user={}", f.bob.user.id);
+    let a = f
+        .page(
+            "POST",
+            &format!("{page}/shares"),
+            &ada,
+            &[],
+            Some(&person_form),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.headers["location"], format!("{page}?queued=1").as_str());
+    let a = f
+        .page("GET", &format!("{page}?queued=1"), &ada, &[], None)
+        .await;
+    assert!(a.body.contains(r#"id="queued""#), "{}", a.body);
+    // Stop sharing with the group: gone for Bob at once (his personal share is still queued).
+    let a = f
+        .page(
+            "POST",
+            &format!("{page}/shares/remove"),
+            &ada,
+            &[],
+            Some(&format!("{group_form}&user=")),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert!(f.bob_lists().await.is_empty());
+    // The partner cannot use the page on the owner's document, nor unshare it.
+    let a = f
+        .page(
+            "POST",
+            &format!("{page}/shares/remove"),
+            &bob,
+            &[],
+            Some(&format!("partner={}", f.ada.user.tenant)),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+}
+
+#[tokio::test]
+async fn par1_the_share_page_is_closed_to_users_who_are_not_relation_managers() {
+    let f = bare().await;
+    let doc = f.ada_document("report.docx", b"x").await;
+    let a = f
+        .page(
+            "GET",
+            &format!("/app/partners/documents/{doc}"),
+            &[f.session(&f.ada)],
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+    assert!(a.body.contains("relation managers"), "{}", a.body);
+    assert!(
+        !a.body.contains("report.docx"),
+        "nothing about the document"
+    );
+}

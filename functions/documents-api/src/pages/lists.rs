@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use bridge_core::tenant::Right;
+use bridge_core::tenant::{Group, Right, Role};
 use bridge_documents::{ClientId, DocId, DocumentPlatform, PageRequest, VersionCause};
 use bridge_http::auth::{PageRejection, PageUser};
 use bridge_wopi::checkfileinfo::format_last_modified_time;
@@ -105,6 +105,8 @@ struct DocRow {
     versions_url: String,
     convert_url: Option<String>,
     convert_to: Option<String>,
+    /// The page that shares it with partners, for relation managers (PAR-5).
+    share_url: Option<String>,
     size: String,
     modified: String,
 }
@@ -153,6 +155,11 @@ pub(super) async fn client(
     let links = links(&s, &headers);
     let right = auth.user.has(Right::AddDocument);
     let allow_wopitest = s.wopi.settings().allow_wopitest;
+    // PAR-1: only relation managers share with partners (the page itself checks again).
+    let relation_manager = matches!(
+        bridge_platform::seed::load_account(&s.adapters, auth.tenant, auth.user.id).await,
+        Ok(Some(a)) if a.is_active() && a.role >= Role::AdvancedUser && a.in_group(Group::RelationManagers)
+    );
     let mut rows = Vec::new();
     let mut page = PageRequest::first(200);
     loop {
@@ -191,6 +198,10 @@ pub(super) async fn client(
                 versions_url: links.versions(d.doc_id),
                 convert_url: convert_to.as_ref().map(|_| links.convert(d.doc_id)),
                 convert_to: convert_to.map(|t| format!(".{t}")),
+                share_url: relation_manager.then(|| {
+                    bridge_wopi_host::partner::SHARE_WITH_PARTNERS
+                        .replace("{doc}", &d.doc_id.to_string())
+                }),
                 size: human_size(d.size),
                 modified: minute(d.modified_at),
                 name: d.name,
