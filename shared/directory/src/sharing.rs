@@ -232,6 +232,21 @@ impl Directory {
         Ok(page)
     }
 
+    /// Every live share of document `doc` of the actor's tenant (with whom of which partner).
+    /// Needs partner access.
+    pub async fn document_shares(&self, by: Actor, doc: Uuid) -> Result<Vec<Share>> {
+        let mut shares = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.list_shares_made(by, cursor, crate::MAX_PAGE).await?;
+            shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
+            cursor = page.next;
+            if cursor.is_none() {
+                return Ok(shares);
+            }
+        }
+    }
+
     /// A page of the shares the actor's tenant received, by owner and document. Any active user
     /// may ask; whether they may read one is [`Directory::partner_can_read`]'s to say, per
     /// share (a group share reaches only the group's members).

@@ -301,16 +301,7 @@ async fn list_shares(
 ) -> Result<impl IntoResponse, ApiRefusal> {
     let doc = parse_id(&doc, "document")?;
     let by = actor(&auth);
-    let mut shares = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = s.directory.list_shares_made(by, cursor, MAX_PAGE).await?;
-        shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let shares = s.directory.document_shares(by, doc).await?;
     Ok(axum::Json(serde_json::json!({ "shares": shares })))
 }
 

@@ -104,16 +104,7 @@ async fn page(
     let doc = parse_id(&doc, "document")?;
     let document = own_document(&s, &auth, doc).await?;
     let partners = s.directory.list_partners(by, None, MAX_PAGE).await?.items;
-    let mut shares = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = s.directory.list_shares_made(by, cursor, MAX_PAGE).await?;
-        shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let shares = s.directory.document_shares(by, doc).await?;
     let rows: Vec<ShareRow> = shares
         .iter()
         .map(|sh| {
