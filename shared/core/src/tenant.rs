@@ -160,6 +160,14 @@ impl UserAccount {
     pub fn may(&self, right: Right) -> bool {
         self.is_active() && self.user.has(right)
     }
+
+    /// PAR-1's conditions on the person: active, at least an advanced user, and in the group
+    /// "relation managers" (the tenant's subscription, PAR-2, is checked by the directory).
+    pub fn is_relation_manager(&self) -> bool {
+        self.is_active()
+            && self.role >= Role::AdvancedUser
+            && self.in_group(Group::RelationManagers)
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +196,42 @@ mod tests {
         assert!(account.is_active());
         assert!(account.may(Right::ManageUsers));
         assert_eq!(account.entra, None);
+    }
+
+    #[test]
+    fn par1_a_relation_manager_is_an_active_advanced_user_or_admin_in_the_group() {
+        let account = |role, groups: Vec<Group>, deactivated| UserAccount {
+            user: User {
+                id: UserId(Uuid::from_u128(1)),
+                tenant: TenantId(Uuid::from_u128(2)),
+                name: "Ann".into(),
+                rights: vec![],
+            },
+            role,
+            groups,
+            deactivated,
+            email: None,
+            entra: None,
+        };
+        let rm = vec![Group::RelationManagers];
+        for role in [Role::AdvancedUser, Role::Admin, Role::SuperAdmin] {
+            assert!(
+                account(role, rm.clone(), false).is_relation_manager(),
+                "{role:?}"
+            );
+            assert!(
+                !account(role, vec![], false).is_relation_manager(),
+                "not in the group"
+            );
+            assert!(
+                !account(role, rm.clone(), true).is_relation_manager(),
+                "deactivated"
+            );
+        }
+        assert!(
+            !account(Role::User, rm, false).is_relation_manager(),
+            "a plain user"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub struct AccessChange {
 
 /// Whether `a` is published as a relation manager (PAR-1's conditions on the person).
 pub(crate) fn is_relation_manager(a: &UserAccount) -> bool {
-    a.is_active() && a.role >= Role::AdvancedUser && a.in_group(Group::RelationManagers)
+    a.is_relation_manager()
 }
 
 fn counts_as_super_admin(a: &UserAccount) -> bool {

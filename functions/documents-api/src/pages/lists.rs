@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use bridge_core::tenant::{Group, Right, Role};
+use bridge_core::tenant::Right;
 use bridge_documents::{ClientId, DocId, DocumentPlatform, PageRequest, VersionCause};
 use bridge_http::auth::{PageRejection, PageUser};
 use bridge_wopi::checkfileinfo::format_last_modified_time;
@@ -158,7 +158,7 @@ pub(super) async fn client(
     // PAR-1: only relation managers share with partners (the page itself checks again).
     let relation_manager = matches!(
         bridge_platform::seed::load_account(&s.adapters, auth.tenant, auth.user.id).await,
-        Ok(Some(a)) if a.is_active() && a.role >= Role::AdvancedUser && a.in_group(Group::RelationManagers)
+        Ok(Some(a)) if a.is_relation_manager()
     );
     let mut rows = Vec::new();
     let mut page = PageRequest::first(200);
