@@ -94,9 +94,9 @@ fn discovery_xml(office: std::net::SocketAddr) -> String {
     )
 }
 
-/// Starts the stand-in Office and a configuration whose discovery points at it, with the data
-/// under `dir/data`.
-async fn with_office(dir: &std::path::Path) -> (Office, Config) {
+/// Starts the stand-in Office and bridge-local with a discovery that points at it, with the data
+/// under `dir/data`; the base URL of bridge-local.
+async fn with_office(dir: &std::path::Path) -> (Office, bridge_local::Running, String) {
     let office = Office::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let office_addr = listener.local_addr().unwrap();
@@ -112,7 +112,11 @@ async fn with_office(dir: &std::path::Path) -> (Office, Config) {
         data_dir: dir.join("data"),
     };
     config.wopi_discovery = Some(discovery.to_str().unwrap().to_string());
-    (office, config)
+    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let base = format!("http://{}", running.addr);
+    (office, running, base)
 }
 
 async fn browser(driver: &test_support::ChromeDriver) -> fantoccini::Client {
@@ -169,11 +173,7 @@ async fn a_click_on_a_document_opens_it_in_office_with_the_token_posted_not_in_t
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (office, config) = with_office(dir.path()).await;
-    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let base = format!("http://{}", running.addr);
+    let (office, running, base) = with_office(dir.path()).await;
     let adapters = running.adapters.clone();
     let (tenant, users) = bridge_platform::seed::new_tenant(
         &adapters,
@@ -430,19 +430,16 @@ async fn install_invite_and_accept_through_the_pages() {
 /// PAR-3..5 in a real browser: Contoso's relation manager finds Fabrikam on the partners page and
 /// asks its relation manager, who opens the e-mailed link, signs in and accepts; she shares a
 /// document with the relation group from its client file; it is on Fabrikam's shared page, and
-/// "View in Office" opens it in Office's viewer with a token that cannot write. (Installing and the operator's and admins'
-/// settings are done as in the black-box flows; here they are set up directly.)
+/// "View in Office" opens it in Office's viewer with a token that cannot write. (Installing and
+/// the operator's and admins' settings are done as in the black-box flows; here they are set up
+/// directly.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partners_find_request_accept_and_view_a_shared_document_in_office() {
     let Some(driver) = test_support::chromedriver() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (office, config) = with_office(dir.path()).await;
-    let running = bridge_local::start(&config, "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let base = format!("http://{}", running.addr);
+    let (office, running, base) = with_office(dir.path()).await;
     let emulator = running.microsoft.as_ref().unwrap().emulator();
     let contoso_entra = bridge_local::microsoft::LOCAL_ORG_TENANT;
     let fabrikam_entra = "3c9a7d41-2b6e-4f80-9d15-fab41ca00002";

@@ -19,7 +19,7 @@ use bridge_store::{Item, Query, StoreError, Update, WriteOp};
 use crate::error::{DirectoryError, Result};
 use crate::model::{Actor, PartnerSuggestion, PublicManager, TenantRecord};
 use crate::store::{Committed, Tx, Window, at_version, count_op, new_item};
-use crate::users::{PublishedManager, is_relation_manager};
+use crate::users::PublishedManager;
 use crate::{Directory, keys, store};
 
 /// One minute in milliseconds.
@@ -84,7 +84,7 @@ impl Directory {
         if !tenant.partner_relations {
             return Err(DirectoryError::PartnerRelationsNotInSubscription);
         }
-        if !is_relation_manager(&account) {
+        if !account.is_relation_manager() {
             return Err(DirectoryError::NotARelationManager);
         }
         Ok((account, tenant))

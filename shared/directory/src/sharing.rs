@@ -208,14 +208,45 @@ impl Directory {
         let mut page: Listing<Share> = self
             .list(by.tenant, keys::SHAREOUT_PREFIX, cursor, limit, "share")
             .await?;
-        // Shares of an ended relation are history, not something partners can read.
+        page.items = self.live_shares_made(by.tenant, page.items).await?;
+        Ok(page)
+    }
+
+    /// Every live share of document `doc` of the actor's tenant (with whom of which partner).
+    /// Needs partner access.
+    pub async fn document_shares(&self, by: Actor, doc: Uuid) -> Result<Vec<Share>> {
+        self.relation_manager(by).await?;
+        let mut shares = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page: Listing<Share> = self
+                .list(
+                    by.tenant,
+                    keys::SHAREOUT_PREFIX,
+                    cursor,
+                    crate::MAX_PAGE,
+                    "share",
+                )
+                .await?;
+            shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
+            cursor = page.next;
+            if cursor.is_none() {
+                return self.live_shares_made(by.tenant, shares).await;
+            }
+        }
+    }
+
+    /// The shares of `tenant` in `shares` made under its current relation with their partner:
+    /// shares of an ended relation are history, not something partners can read. One relation
+    /// read per partner.
+    async fn live_shares_made(&self, tenant: TenantId, shares: Vec<Share>) -> Result<Vec<Share>> {
         let mut current = std::collections::HashMap::new();
-        let mut live = Vec::with_capacity(page.items.len());
-        for share in page.items {
+        let mut live = Vec::with_capacity(shares.len());
+        for share in shares {
             let relation = match current.get(&share.partner) {
                 Some(r) => *r,
                 None => {
-                    let r = match self.relation_with(by.tenant, share.partner).await {
+                    let r = match self.relation_with(tenant, share.partner).await {
                         Ok((rel, _)) => Some(rel.id),
                         Err(DirectoryError::NotPartners) => None,
                         Err(e) => return Err(e),
@@ -228,23 +259,7 @@ impl Directory {
                 live.push(share);
             }
         }
-        page.items = live;
-        Ok(page)
-    }
-
-    /// Every live share of document `doc` of the actor's tenant (with whom of which partner).
-    /// Needs partner access.
-    pub async fn document_shares(&self, by: Actor, doc: Uuid) -> Result<Vec<Share>> {
-        let mut shares = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.list_shares_made(by, cursor, crate::MAX_PAGE).await?;
-            shares.extend(page.items.into_iter().filter(|sh| sh.doc == doc));
-            cursor = page.next;
-            if cursor.is_none() {
-                return Ok(shares);
-            }
-        }
+        Ok(live)
     }
 
     /// A page of the shares the actor's tenant received, by owner and document. Any active user

@@ -30,11 +30,6 @@ pub struct AccessChange {
     pub groups: Option<Vec<Group>>,
 }
 
-/// Whether `a` is published as a relation manager (PAR-1's conditions on the person).
-pub(crate) fn is_relation_manager(a: &UserAccount) -> bool {
-    a.is_relation_manager()
-}
-
 fn counts_as_super_admin(a: &UserAccount) -> bool {
     a.is_active() && a.role == Role::SuperAdmin
 }
@@ -52,7 +47,7 @@ pub(crate) struct PublishedManager {
 /// The write that keeps `new`'s relation-manager entry in step, if one is needed.
 pub(crate) fn relmgr_op(old: Option<&UserAccount>, new: &UserAccount) -> Result<Option<WriteOp>> {
     let key = keys::relmgr(new.user.tenant, new.user.id);
-    if is_relation_manager(new) {
+    if new.is_relation_manager() {
         let entry = PublishedManager {
             user_id: new.user.id,
             name: new.user.name.clone(),
@@ -66,7 +61,7 @@ pub(crate) fn relmgr_op(old: Option<&UserAccount>, new: &UserAccount) -> Result<
             condition: None,
         }));
     }
-    if old.is_some_and(is_relation_manager) {
+    if old.is_some_and(UserAccount::is_relation_manager) {
         return Ok(Some(WriteOp::Delete {
             key,
             condition: None,

@@ -40,17 +40,24 @@ pub const SHARE_WITH_PARTNERS: &str = "/app/partners/documents/{doc}";
 /// documents-api, which knows Office's discovery).
 pub const SHARED_VIEW: &str = "/app/shared/{owner}/{doc}/view";
 
+/// A shared document's page path: `route` with its `{owner}` and `{doc}` filled in.
+pub fn shared_route(route: &str, owner: TenantId, doc: uuid::Uuid) -> String {
+    route
+        .replace("{owner}", &owner.to_string())
+        .replace("{doc}", &doc.to_string())
+}
+
+/// The path of the page that shares `doc` with partners ([`SHARE_WITH_PARTNERS`]).
+pub fn share_with_partners_path(doc: uuid::Uuid) -> String {
+    SHARE_WITH_PARTNERS.replace("{doc}", &doc.to_string())
+}
+
 /// A shared document's page URL under `links`' base.
 pub fn shared_link(links: &AppLinks, route: &str, owner: TenantId, doc: DocId) -> String {
     // `home()` is the base plus `/app`; the shared routes live under it.
     let base = links.home();
     let base = base.strip_suffix("/app").unwrap_or(&base);
-    format!(
-        "{base}{}",
-        route
-            .replace("{owner}", &owner.to_string())
-            .replace("{doc}", &doc.to_string())
-    )
+    format!("{base}{}", shared_route(route, owner, doc.0))
 }
 
 /// The WOPI host asks the directory one read-only question ([`Directory::partner_can_read`]).

@@ -34,7 +34,7 @@ pub(super) fn routes() -> Router<DirectoryState> {
 }
 
 fn page_path(doc: Uuid) -> String {
-    PAGE.replace("{doc}", &doc.to_string())
+    bridge_wopi_host::partner::share_with_partners_path(doc)
 }
 
 /// A share or unshare form: the partner, and the person there (empty = the relation group).

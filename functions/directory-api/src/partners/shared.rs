@@ -18,7 +18,7 @@ use bridge_http::auth::PageUser;
 use bridge_http::page::Html;
 use bridge_http::{ApiError, ApiUser};
 use bridge_wopi_host::partner::{
-    SHARED, SHARED_DOWNLOAD, SHARED_VIEW, SharedContent, SharedDocument,
+    SHARED, SHARED_DOWNLOAD, SHARED_VIEW, SharedContent, SharedDocument, shared_route,
 };
 use http::{HeaderValue, header};
 use uuid::Uuid;
@@ -214,13 +214,6 @@ struct Row {
     download_url: String,
 }
 
-/// `route` (a shared-document route) for `d`.
-fn shared_path(route: &str, d: &SharedDocument) -> String {
-    route
-        .replace("{owner}", &d.owner_tenant.to_string())
-        .replace("{doc}", &d.doc_id.to_string())
-}
-
 /// `GET /app/shared`: the documents partners shared with the signed-in user. Read-only.
 async fn page_list(
     PageUser(auth): PageUser,
@@ -230,8 +223,10 @@ async fn page_list(
     let rows: Vec<Row> = docs
         .into_iter()
         .map(|d| Row {
-            view_url: d.opens_in_office.then(|| shared_path(SHARED_VIEW, &d)),
-            download_url: shared_path(SHARED_DOWNLOAD, &d),
+            view_url: d
+                .opens_in_office
+                .then(|| shared_route(SHARED_VIEW, d.owner_tenant, d.doc_id)),
+            download_url: shared_route(SHARED_DOWNLOAD, d.owner_tenant, d.doc_id),
             modified: minute(d.modified_at_ms),
             name: d.name,
             extension: d.extension,

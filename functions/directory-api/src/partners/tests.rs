@@ -271,6 +271,30 @@ impl Fx {
         );
     }
 
+    /// Ada shares `doc` with the relation group (the partners are related); Bob reads it.
+    async fn ada_shares_with_the_group(&self, doc: &str) {
+        let share = json!({"partner": self.bob.user.tenant.to_string(), "scope": "group"});
+        let a = self
+            .api(
+                &self.ada,
+                "POST",
+                &format!("/api/documents/{doc}/shares"),
+                Some(share),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        assert_eq!(self.bob_lists().await, vec![doc.to_string()]);
+    }
+
+    /// Bob neither lists `doc` nor downloads it.
+    async fn bob_cannot_read(&self, doc: &str) {
+        assert!(self.bob_lists().await.is_empty());
+        let a = self
+            .api(&self.bob, "GET", &self.shared_path(doc, "content"), None)
+            .await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    }
+
     /// A document of Ada's environment.
     async fn ada_document(&self, name: &str, content: &'static [u8]) -> String {
         let docs = self.adapters.documents();
@@ -900,10 +924,8 @@ async fn par5_unsharing_through_the_api_is_at_once_and_only_by_the_owner() {
     let f = fixture().await;
     let doc = f.ada_document("report.docx", b"shared content").await;
     f.partners().await;
+    f.ada_shares_with_the_group(&doc).await;
     let shares = format!("/api/documents/{doc}/shares");
-    let share = json!({"partner": f.bob.user.tenant.to_string(), "scope": "group"});
-    let a = f.api(&f.ada, "POST", &shares, Some(share)).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let a = f.api(&f.ada, "GET", &shares, None).await;
     assert_eq!(
         a.json()["shares"].as_array().unwrap().len(),
@@ -928,11 +950,7 @@ async fn par5_unsharing_through_the_api_is_at_once_and_only_by_the_owner() {
     let mine = format!("{shares}/{}", f.bob.user.tenant);
     let a = f.api(&f.ada, "DELETE", &mine, None).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
-    assert!(f.bob_lists().await.is_empty());
-    let a = f
-        .api(&f.bob, "GET", &f.shared_path(&doc, "content"), None)
-        .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    f.bob_cannot_read(&doc).await;
     let a = f.api(&f.ada, "DELETE", &mine, None).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
 }
@@ -942,28 +960,14 @@ async fn ending_a_partnership_through_the_api_stops_reading_at_once() {
     let f = fixture().await;
     let doc = f.ada_document("report.docx", b"shared content").await;
     f.partners().await;
-    let share = json!({"partner": f.bob.user.tenant.to_string(), "scope": "group"});
-    let a = f
-        .api(
-            &f.ada,
-            "POST",
-            &format!("/api/documents/{doc}/shares"),
-            Some(share),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    assert_eq!(f.bob_lists().await, vec![doc.clone()]);
+    f.ada_shares_with_the_group(&doc).await;
     let a = f.api(&f.bob, "DELETE", "/api/partners/x", None).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
     // The partner's side ends it.
     let end = format!("/api/partners/{}", f.ada.user.tenant);
     let a = f.api(&f.bob, "DELETE", &end, None).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
-    assert!(f.bob_lists().await.is_empty());
-    let a = f
-        .api(&f.bob, "GET", &f.shared_path(&doc, "content"), None)
-        .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    f.bob_cannot_read(&doc).await;
     let a = f.api(&f.bob, "DELETE", &end, None).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
 }

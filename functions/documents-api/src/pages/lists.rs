@@ -198,10 +198,8 @@ pub(super) async fn client(
                 versions_url: links.versions(d.doc_id),
                 convert_url: convert_to.as_ref().map(|_| links.convert(d.doc_id)),
                 convert_to: convert_to.map(|t| format!(".{t}")),
-                share_url: relation_manager.then(|| {
-                    bridge_wopi_host::partner::SHARE_WITH_PARTNERS
-                        .replace("{doc}", &d.doc_id.to_string())
-                }),
+                share_url: relation_manager
+                    .then(|| bridge_wopi_host::partner::share_with_partners_path(d.doc_id.0)),
                 size: human_size(d.size),
                 modified: minute(d.modified_at),
                 name: d.name,

@@ -1,7 +1,8 @@
 //! The app's server-rendered pages under `/app`: the client files, a client's documents with the
 //! icon of their Office app and a name that opens them (edit or view by rights and type, DOC-5,
 //! DOC-6, DOC-10), downloads (DOC-3), version history with restore (DOC-12), the Office host
-//! page (also for a document a partner shared, view only), and the explanation of Office's "Almost there…" (DOC-13).
+//! page (also for a document a partner shared, view only), and the explanation of Office's
+//! "Almost there…" (DOC-13).
 //!
 //! Pages authenticate with the session cookie ([`bridge_http::auth::PageUser`]); the JSON API
 //! stays bearer-only. Nothing changes on GET: the only state-changing page request (restore) is
